@@ -1,0 +1,202 @@
+//! The engine handle the console and the REST API share: the store, the master key, the
+//! guarded sender, the clock and the settings. Cheap to clone.
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::catalog;
+use crate::clock::{Clock, SystemClock};
+use crate::error::{EngineError, Result};
+use crate::model::EventType;
+use crate::netguard::AllowList;
+use crate::ratelimit::RateLimiter;
+use crate::secrets::MasterKey;
+use crate::sender::Sender;
+use crate::store::Store;
+
+pub const DAY_MS: i64 = 86_400_000;
+
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Private targets that may be delivered to anyway (`HERALD_ALLOWED_TARGETS`).
+    pub allowed_targets: AllowList,
+    /// Auto-disable window (`HERALD_DISABLE_AFTER`).
+    pub disable_after_ms: i64,
+    /// How long a rotated-out secret keeps signing (0–7 days).
+    pub secret_grace_ms: i64,
+    /// How long a claimed delivery is held before another worker may take it.
+    pub lease_ms: i64,
+    /// Requests in flight at once.
+    pub max_in_flight: usize,
+    /// Deliveries claimed per statement.
+    pub claim_batch: u32,
+    /// `Idempotency-Key` memory.
+    pub idempotency_window_ms: i64,
+    /// Test and validate sends per minute per user or key.
+    pub test_rate_limit: u32,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            allowed_targets: AllowList::default(),
+            disable_after_ms: 5 * DAY_MS,
+            secret_grace_ms: DAY_MS,
+            lease_ms: 60_000,
+            max_in_flight: 512,
+            claim_batch: 64,
+            idempotency_window_ms: DAY_MS,
+            test_rate_limit: 10,
+        }
+    }
+}
+
+type Jitter = dyn Fn() -> f64 + Send + Sync;
+
+struct Inner {
+    store: Store,
+    key: MasterKey,
+    sender: Sender,
+    clock: Arc<dyn Clock>,
+    jitter: Box<Jitter>,
+    config: EngineConfig,
+    wake: Notify,
+    test_limiter: RateLimiter,
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("config", &self.inner.config).finish_non_exhaustive()
+    }
+}
+
+const KEY_CHECK: &str = "master_key_check";
+
+pub struct EngineBuilder {
+    config: EngineConfig,
+    clock: Arc<dyn Clock>,
+    jitter: Box<Jitter>,
+}
+
+impl EngineBuilder {
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+    /// The source of retry jitter, uniform in [-1, 1]; tests pass a constant.
+    pub fn jitter(mut self, f: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
+        self.jitter = Box::new(f);
+        self
+    }
+    /// Opens the store, checks the master key against it (refusing a wrong one), and
+    /// seeds the event catalog.
+    pub async fn open(self, store: Store, key: MasterKey) -> Result<Engine> {
+        match store.get_meta(KEY_CHECK).await? {
+            Some(check) if !key.verify_check(&check) => {
+                return Err(EngineError::Key(
+                    "the master key does not match this database; refusing to start rather than lose secrets".into(),
+                ))
+            }
+            Some(_) => {}
+            None => store.set_meta(KEY_CHECK, &key.key_check()).await?,
+        }
+        let engine = Engine {
+            inner: Arc::new(Inner {
+                sender: Sender::new(self.config.allowed_targets.clone()),
+                store,
+                key,
+                clock: self.clock,
+                jitter: self.jitter,
+                test_limiter: RateLimiter::new(self.config.test_rate_limit),
+                config: self.config,
+                wake: Notify::new(),
+            }),
+        };
+        engine.seed_catalog().await?;
+        Ok(engine)
+    }
+}
+
+impl Engine {
+    pub fn builder(config: EngineConfig) -> EngineBuilder {
+        EngineBuilder {
+            config,
+            clock: Arc::new(SystemClock),
+            jitter: Box::new(|| rand::Rng::gen_range(&mut rand::thread_rng(), -1.0..=1.0)),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+    pub fn sender(&self) -> &Sender {
+        &self.inner.sender
+    }
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.config
+    }
+    pub fn now_ms(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+    pub fn jitter(&self) -> f64 {
+        (self.inner.jitter)().clamp(-1.0, 1.0)
+    }
+
+    /// Counts a test or validate send by `who`; refuses past the per-minute limit.
+    pub fn check_test_rate(&self, who: &str) -> Result<()> {
+        self.inner
+            .test_limiter
+            .check(who, self.now_ms())
+            .map_err(EngineError::RateLimited)
+    }
+
+    /// Tells the worker there may be new work.
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+    pub(crate) async fn woken(&self) {
+        self.inner.wake.notified().await
+    }
+
+    pub(crate) fn seal_secret(&self, webhook_id: &str, secret: &str) -> String {
+        self.inner.key.seal(secret.as_bytes(), format!("{webhook_id}:secret").as_bytes())
+    }
+    pub(crate) fn open_secret(&self, webhook_id: &str, sealed: &str) -> Result<String> {
+        self.open(sealed, &format!("{webhook_id}:secret"))
+    }
+    pub(crate) fn seal_header(&self, webhook_id: &str, value: &str) -> String {
+        self.inner.key.seal(value.as_bytes(), format!("{webhook_id}:header").as_bytes())
+    }
+    pub(crate) fn open_header(&self, webhook_id: &str, sealed: &str) -> Result<String> {
+        self.open(sealed, &format!("{webhook_id}:header"))
+    }
+    fn open(&self, sealed: &str, aad: &str) -> Result<String> {
+        let bytes = self
+            .inner
+            .key
+            .open(sealed, aad.as_bytes())
+            .map_err(|e| EngineError::Key(format!("cannot open a sealed value: {e}")))?;
+        String::from_utf8(bytes).map_err(|_| EngineError::Corrupt("sealed value is not UTF-8".into()))
+    }
+
+    async fn seed_catalog(&self) -> Result<()> {
+        let now = self.now_ms();
+        for spec in catalog::builtin() {
+            let t = EventType {
+                name: spec.name.to_string(),
+                description: spec.description.to_string(),
+                object: spec.object.to_string(),
+                example: spec.example(),
+                schema: None,
+                builtin: true,
+            };
+            self.store().insert_event_type(&t, now).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+//! Request bodies: the `envelope` and `event` formats of SPEC §2, the `include_result`
+//! rule, and the seam to the template-rendered chat/incident formats.
+use serde_json::{json, Map, Value};
+
+use crate::formats::{self, ChatFormat};
+use crate::model::{Event, Format};
+use crate::template::Template;
+
+/// `data.result` is kept only when it serialises to at most this many bytes.
+pub const MAX_RESULT_BYTES: usize = 16 * 1024;
+
+/// What a webhook's settings say about shaping a body.
+pub struct Shape<'a> {
+    pub format: Format,
+    pub include_result: bool,
+    pub templates: &'a std::collections::BTreeMap<String, String>,
+    pub settings: &'a Map<String, Value>,
+}
+
+/// Applies `include_result`: keeps a small `data.result` when asked, otherwise drops it
+/// and sets `data.result_omitted: true`.
+pub fn apply_result_rule(data: &Value, include_result: bool) -> Value {
+    let Some(obj) = data.as_object() else { return data.clone() };
+    let Some(result) = obj.get("result") else { return data.clone() };
+    let keep = include_result && serde_json::to_vec(result).map(|b| b.len() <= MAX_RESULT_BYTES).unwrap_or(false);
+    if keep {
+        return data.clone();
+    }
+    let mut out = obj.clone();
+    out.remove("result");
+    out.insert("result_omitted".into(), Value::Bool(true));
+    Value::Object(out)
+}
+
+/// The event as one element of an envelope: `data` keyed by `object`.
+pub fn envelope_event(e: &Event, include_result: bool) -> Value {
+    let data = apply_result_rule(&e.data, include_result);
+    json!({
+        "id": e.id,
+        "object": e.object,
+        "type": e.event_type,
+        "created": e.created,
+        "created_at": e.created_at,
+        "source": e.source,
+        "project": e.project,
+        "severity": e.severity,
+        "subject": e.subject,
+        "data": { e.object.clone(): data },
+        "metadata": e.metadata,
+    })
+}
+
+/// The event on its own (`event` format), data as posted.
+pub fn single_event(e: &Event, include_result: bool) -> Value {
+    json!({
+        "id": e.id,
+        "type": e.event_type,
+        "created_at": e.created_at,
+        "data": apply_result_rule(&e.data, include_result),
+        "metadata": e.metadata,
+        "project": e.project,
+        "severity": e.severity,
+        "subject": e.subject,
+    })
+}
+
+/// The view templates see: every field of the event, data as posted.
+pub fn template_view(e: &Event, include_result: bool) -> Value {
+    let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("data".into(), apply_result_rule(&e.data, include_result));
+    }
+    v
+}
+
+/// The body for one attempt. `events` is non-empty; only `envelope` carries several.
+pub fn body(shape: &Shape, events: &[Event], request_id: &str, delivery_id: &str, attempt: u32) -> Vec<u8> {
+    let value = match shape.format.chat() {
+        None if shape.format == Format::Event => single_event(&events[0], shape.include_result),
+        None => json!({
+            "request": {"id": request_id, "idempotency_key": delivery_id, "attempt": attempt},
+            "events": events.iter().map(|e| envelope_event(e, shape.include_result)).collect::<Vec<_>>(),
+        }),
+        Some(chat) => render_chat(chat, shape, &events[0]),
+    };
+    serde_json::to_vec(&value).expect("JSON values serialise")
+}
+
+fn render_chat(chat: ChatFormat, shape: &Shape, e: &Event) -> Value {
+    let custom = shape.templates.get(&e.event_type).and_then(|src| Template::parse(src).ok());
+    formats::render(chat, &template_view(e, shape.include_result), custom.as_ref(), shape.settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn event(data: Value) -> Event {
+        Event {
+            id: "evt_1".into(),
+            event_type: "evaluation.failed".into(),
+            object: "evaluation_result".into(),
+            created: 1_732_262_400,
+            created_at: "2024-11-22T08:00:00Z".into(),
+            source: Some("experiment".into()),
+            project: Some("patient-triage".into()),
+            severity: Some(crate::model::Severity::High),
+            subject: None,
+            data,
+            metadata: Some(json!({"k": "v"})),
+        }
+    }
+
+    #[test]
+    fn envelope_keys_data_by_object_and_carries_request_ids() {
+        let empty = BTreeMap::new();
+        let settings = Map::new();
+        let shape = Shape { format: Format::Envelope, include_result: false, templates: &empty, settings: &settings };
+        let body: Value = serde_json::from_slice(&body(&shape, &[event(json!({"score": 0.4}))], "req_1", "dlv_1", 3)).unwrap();
+        assert_eq!(body["request"], json!({"id": "req_1", "idempotency_key": "dlv_1", "attempt": 3}));
+        assert_eq!(body["events"][0]["data"], json!({"evaluation_result": {"score": 0.4}}));
+        assert_eq!(body["events"][0]["severity"], json!("high"));
+        assert_eq!(body["events"][0]["created"], json!(1_732_262_400));
+    }
+
+    #[test]
+    fn event_format_is_one_event_with_data_as_posted() {
+        let empty = BTreeMap::new();
+        let settings = Map::new();
+        let shape = Shape { format: Format::Event, include_result: false, templates: &empty, settings: &settings };
+        let body: Value = serde_json::from_slice(&body(&shape, &[event(json!({"score": 0.4}))], "req_1", "dlv_1", 1)).unwrap();
+        assert_eq!(body["data"], json!({"score": 0.4}));
+        assert_eq!(body["type"], json!("evaluation.failed"));
+        assert!(body.get("request").is_none());
+    }
+
+    #[test]
+    fn result_rule() {
+        let small = json!({"result": {"ok": true}, "x": 1});
+        let big = json!({"result": "a".repeat(MAX_RESULT_BYTES + 1), "x": 1});
+        assert_eq!(apply_result_rule(&small, true), small);
+        assert_eq!(apply_result_rule(&small, false), json!({"x": 1, "result_omitted": true}));
+        assert_eq!(apply_result_rule(&big, true), json!({"x": 1, "result_omitted": true}));
+        assert_eq!(apply_result_rule(&json!({"x": 1}), false), json!({"x": 1}));
+        // exactly at the limit is kept (a JSON string of n bytes serialises to n + 2)
+        let edge = json!({"result": "a".repeat(MAX_RESULT_BYTES - 2)});
+        assert_eq!(apply_result_rule(&edge, true), edge);
+    }
+}

@@ -1,0 +1,225 @@
+//! SQL for reading what happened: events, deliveries (the delivery log) and attempts.
+use std::collections::HashMap;
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use super::{decode_cursor, encode_cursor, Store};
+use crate::clock::rfc3339;
+use crate::error::Result;
+use crate::model::{Attempt, Delivery, DeliveryQuery, DeliveryStatus, ErrorKind, Event, Page};
+
+fn event_from(r: &SqliteRow) -> Result<Event> {
+    let created_ms: i64 = r.get("created");
+    Ok(Event {
+        id: r.get("id"),
+        event_type: r.get("type"),
+        object: r.get("object"),
+        created: created_ms.div_euclid(1000),
+        created_at: rfc3339(created_ms),
+        source: r.get("source"),
+        project: r.get("project"),
+        severity: r.get::<Option<String>, _>("severity").and_then(|s| s.parse().ok()),
+        subject: r.get::<Option<String>, _>("subject").map(|s| serde_json::from_str(&s)).transpose()?,
+        data: serde_json::from_str(r.get("data"))?,
+        metadata: r.get::<Option<String>, _>("metadata").map(|s| serde_json::from_str(&s)).transpose()?,
+    })
+}
+
+fn delivery_from(r: &SqliteRow, event_ids: Vec<String>) -> Delivery {
+    let status: String = r.get("status");
+    Delivery {
+        id: r.get("id"),
+        webhook_id: r.get("webhook_id"),
+        event_type: r.get("event_type"),
+        event_ids,
+        status: DeliveryStatus::parse(&status).unwrap_or(DeliveryStatus::Pending),
+        attempts: r.get::<i64, _>("attempts") as u32,
+        next_attempt_at: r.get::<Option<i64>, _>("next_attempt_at").filter(|_| matches!(status.as_str(), "pending" | "retrying")).map(rfc3339),
+        last_response_code: r.get::<Option<i64>, _>("last_status").map(|s| s as u16),
+        last_error: r.get("last_error"),
+        created_at: rfc3339(r.get("created_at")),
+        updated_at: rfc3339(r.get("updated_at")),
+    }
+}
+
+fn attempt_from(r: &SqliteRow) -> Result<Attempt> {
+    Ok(Attempt {
+        id: r.get("id"),
+        delivery_id: r.get("delivery_id"),
+        attempt: r.get::<i64, _>("number") as u32,
+        started_at: rfc3339(r.get("started_at")),
+        duration_ms: r.get::<i64, _>("duration_ms") as u64,
+        url: r.get("url"),
+        request_headers: serde_json::from_str(r.get("request_headers"))?,
+        request_body: r.get("request_body"),
+        response_status: r.get::<Option<i64>, _>("response_status").map(|s| s as u16),
+        response_headers: r.get::<Option<String>, _>("response_headers").map(|s| serde_json::from_str(&s)).transpose()?,
+        response_body: r.get("response_body"),
+        error_kind: r.get::<Option<String>, _>("error_kind").and_then(|s| s.parse::<ErrorKind>().ok()),
+        error_message: r.get("error_message"),
+        next_retry_at: r.get::<Option<i64>, _>("next_retry_at").map(rfc3339),
+        trigger: r.get("trigger"),
+    })
+}
+
+const DELIVERY_COLUMNS: &str =
+    "id, webhook_id, event_type, status, attempts, next_attempt_at, last_status, last_error, created_at, updated_at";
+
+impl Store {
+    /// The events of each delivery, in order.
+    pub async fn events_of_deliveries(&self, ids: &[String]) -> Result<HashMap<String, Vec<Event>>> {
+        let mut out: HashMap<String, Vec<Event>> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT de.delivery_id, e.* FROM delivery_events de JOIN events e ON e.id = de.event_id \
+                 WHERE de.delivery_id IN ({marks}) ORDER BY de.delivery_id, de.position"
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            for row in q.fetch_all(&self.write).await? {
+                out.entry(row.get("delivery_id")).or_default().push(event_from(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn event_ids_of(&self, ids: &[String]) -> Result<HashMap<String, Vec<String>>> {
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let marks = vec!["?"; ids.len()].join(", ");
+        let sql = format!(
+            "SELECT delivery_id, event_id FROM delivery_events WHERE delivery_id IN ({marks}) ORDER BY delivery_id, position"
+        );
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(id);
+        }
+        for row in q.fetch_all(&self.read).await? {
+            out.entry(row.get("delivery_id")).or_default().push(row.get("event_id"));
+        }
+        Ok(out)
+    }
+
+    pub async fn get_event(&self, id: &str) -> Result<Option<Event>> {
+        let row = sqlx::query("SELECT * FROM events WHERE id = ?").bind(id).fetch_optional(&self.read).await?;
+        row.as_ref().map(event_from).transpose()
+    }
+
+    pub async fn deliveries_of_event(&self, event_id: &str) -> Result<Vec<Delivery>> {
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id IN (SELECT delivery_id FROM delivery_events WHERE event_id = ?) \
+             ORDER BY created_at DESC, id DESC"
+        );
+        let rows = sqlx::query(&sql).bind(event_id).fetch_all(&self.read).await?;
+        self.deliveries_from(rows).await
+    }
+
+    async fn deliveries_from(&self, rows: Vec<SqliteRow>) -> Result<Vec<Delivery>> {
+        let ids: Vec<String> = rows.iter().map(|r| r.get("id")).collect();
+        let mut events = self.event_ids_of(&ids).await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let id: String = r.get("id");
+                let ev = events.remove(&id).unwrap_or_default();
+                delivery_from(r, ev)
+            })
+            .collect())
+    }
+
+    pub async fn get_delivery(&self, id: &str) -> Result<Option<Delivery>> {
+        let sql = format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ?");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.write).await?;
+        match row {
+            Some(r) => Ok(self.deliveries_from(vec![r]).await?.pop()),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn attempts_of(&self, delivery_id: &str) -> Result<Vec<Attempt>> {
+        let rows = sqlx::query("SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number DESC, started_at DESC")
+            .bind(delivery_id)
+            .fetch_all(&self.write)
+            .await?;
+        rows.iter().map(attempt_from).collect()
+    }
+
+    /// A webhook's delivery log, newest first.
+    pub async fn list_deliveries(&self, webhook_id: &str, q: &DeliveryQuery) -> Result<Page<Delivery>> {
+        let limit = q.limit.clamp(1, 200) as i64;
+        let mut sql = format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE webhook_id = ?");
+        if q.status.is_some() {
+            sql.push_str(" AND status = ?");
+        }
+        if q.event_type.is_some() {
+            sql.push_str(" AND event_type = ?");
+        }
+        if q.since.is_some() {
+            sql.push_str(" AND created_at >= ?");
+        }
+        if q.until.is_some() {
+            sql.push_str(" AND created_at < ?");
+        }
+        let cursor = q.cursor.as_deref().and_then(decode_cursor);
+        if cursor.is_some() {
+            sql.push_str(" AND (created_at < ? OR (created_at = ? AND id < ?))");
+        }
+        sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?");
+        let mut query = sqlx::query(&sql).bind(webhook_id);
+        if let Some(s) = q.status {
+            query = query.bind(s.as_str());
+        }
+        if let Some(t) = &q.event_type {
+            query = query.bind(t);
+        }
+        if let Some(s) = q.since {
+            query = query.bind(s);
+        }
+        if let Some(u) = q.until {
+            query = query.bind(u);
+        }
+        if let Some((t, id)) = &cursor {
+            query = query.bind(t).bind(t).bind(id);
+        }
+        let mut rows = query.bind(limit + 1).fetch_all(&self.read).await?;
+        let next_cursor = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| encode_cursor(r.get("created_at"), &r.get::<String, _>("id")))
+        } else {
+            None
+        };
+        Ok(Page { data: self.deliveries_from(rows).await?, next_cursor })
+    }
+
+    /// Attempts of a webhook since `since` as (started_at, duration_ms, succeeded) — the
+    /// raw series behind the console's charts.
+    pub async fn attempt_series(&self, webhook_id: &str, since: i64) -> Result<Vec<(i64, i64, bool)>> {
+        let rows = sqlx::query(
+            "SELECT a.started_at, a.duration_ms, a.response_status FROM attempts a JOIN deliveries d ON d.id = a.delivery_id \
+             WHERE d.webhook_id = ? AND a.started_at >= ? ORDER BY a.started_at",
+        )
+        .bind(webhook_id)
+        .bind(since)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let status: Option<i64> = r.get("response_status");
+                (r.get("started_at"), r.get("duration_ms"), matches!(status, Some(200..=299)))
+            })
+            .collect())
+    }
+
+    /// How many deliveries are in each status, for metrics.
+    pub async fn delivery_counts(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status").fetch_all(&self.read).await?;
+        Ok(rows.iter().map(|r| (r.get("status"), r.get("n"))).collect())
+    }
+}

@@ -1,0 +1,129 @@
+//! The store: every SQL statement Herald runs lives under this module, so a PostgreSQL
+//! store can follow by re-implementing it. SQLite in WAL mode; one write connection
+//! (writers queue in-process instead of fighting over the file lock) and a pool of
+//! readers. Rows are converted to engine records here and nowhere else.
+mod accounts;
+mod logs;
+mod queue;
+mod webhooks;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+pub use queue::{AttemptRecord, Claimed, DeliveryUpdate, NewDelivery, NewEvent};
+pub use queue::Ingested;
+pub use webhooks::{StoredHeader, StoredWebhook};
+
+use crate::error::Result;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    write: SqlitePool,
+    read: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if missing) the database at `url` and runs the migrations.
+    pub async fn open(url: &str) -> Result<Store> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // In WAL mode NORMAL survives a process crash (kill -9) without losing a
+            // committed transaction; only an OS crash or power loss could.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-16000");
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR.run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Store { write, read })
+    }
+
+    /// The write pool, for collaborators that keep their own tables (sessions).
+    pub fn write_pool(&self) -> &SqlitePool {
+        &self.write
+    }
+
+    /// Answers when the store answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    pub async fn get_meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.write)
+            .await?)
+    }
+
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+/// The file path behind a `sqlite:` URL, if it names a file.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    Some(std::path::PathBuf::from(path))
+}
+
+/// Cursor helpers: lists are newest first, keyed on `(created_at, id)`.
+pub(crate) fn encode_cursor(created_at: i64, id: &str) -> String {
+    format!("{created_at}~{id}")
+}
+
+pub(crate) fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
+    let (t, id) = cursor.split_once('~')?;
+    Some((t.parse().ok()?, id.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(sqlite_path("sqlite://herald.db"), Some("herald.db".into()));
+        assert_eq!(sqlite_path("sqlite:///var/lib/h.db?mode=rwc"), Some("/var/lib/h.db".into()));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://x"), None);
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        let c = encode_cursor(42, "dlv_01");
+        assert_eq!(decode_cursor(&c), Some((42, "dlv_01".to_string())));
+        assert_eq!(decode_cursor("garbage"), None);
+    }
+}

@@ -1,0 +1,508 @@
+//! SQL for the delivery queue: ingest (event + fan-out + deliveries in one transaction),
+//! claim with a lease, record attempt outcomes in one group commit, re-queue, and the
+//! start-up release of leases a dead process held.
+use serde_json::Value;
+use sqlx::{Row, SqliteConnection};
+
+use super::Store;
+use crate::error::Result;
+use crate::fanout;
+use crate::model::{Event, Severity, Subject};
+
+/// An event ready to be stored (validated, id and time assigned).
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub id: String,
+    pub event_type: String,
+    pub object: String,
+    pub source: Option<String>,
+    pub project: Option<String>,
+    pub severity: Option<Severity>,
+    pub subject: Option<Subject>,
+    pub data: Value,
+    pub metadata: Option<Value>,
+    pub created_ms: i64,
+}
+
+/// A delivery the caller wants created with an explicit id (for fan-out the store makes them).
+#[derive(Clone, Debug)]
+pub struct NewDelivery {
+    pub id: String,
+    pub webhook_id: String,
+}
+
+/// A delivery claimed by a worker: it holds the lease until it records an outcome.
+#[derive(Clone, Debug)]
+pub struct Claimed {
+    pub id: String,
+    pub webhook_id: String,
+    /// The number of the attempt about to be made (1 for the first).
+    pub attempt: u32,
+    /// Attempts made before the last manual re-queue; retries count from here.
+    pub retry_base: u32,
+    pub lease_token: String,
+    pub events: Vec<Event>,
+}
+
+/// One HTTP request made for a delivery, as recorded.
+#[derive(Clone, Debug)]
+pub struct AttemptRecord {
+    pub id: String,
+    pub delivery_id: String,
+    pub number: u32,
+    pub started_at: i64,
+    pub duration_ms: u64,
+    pub url: String,
+    pub request_headers: String,
+    pub request_body: String,
+    pub response_status: Option<u16>,
+    pub response_headers: Option<String>,
+    pub response_body: Option<String>,
+    pub error_kind: Option<String>,
+    pub error_message: Option<String>,
+    pub next_retry_at: Option<i64>,
+    pub trigger: &'static str,
+}
+
+/// The state a delivery moves to after an attempt, and its effect on the webhook's health.
+#[derive(Clone, Debug)]
+pub struct DeliveryUpdate {
+    pub attempt: Option<AttemptRecord>,
+    pub delivery_id: String,
+    pub webhook_id: String,
+    /// When set, the update applies only while this lease is still held.
+    pub lease_token: Option<String>,
+    pub status: &'static str,
+    pub due_at: Option<i64>,
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+    pub now: i64,
+    /// `Some(true)` success, `Some(false)` a failed attempt, `None` no request was made.
+    pub success: Option<bool>,
+    /// Retries are exhausted (or not allowed): the delivery failed for good.
+    pub final_failure: bool,
+    /// Disable the webhook at once with this reason (410 Gone).
+    pub disable_reason: Option<String>,
+    /// Disable after failing this long (auto-disable window), in ms.
+    pub disable_after_ms: i64,
+}
+
+/// What ingest answers for one event.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Ingested {
+    pub id: String,
+    pub deliveries: usize,
+}
+
+impl Store {
+    /// Stores the events and their deliveries in one transaction; when this returns Ok the
+    /// events are durable. With an idempotency key seen within `idempotency_window_ms`, the
+    /// first answer is returned and nothing is written.
+    pub async fn ingest(
+        &self,
+        events: &[NewEvent],
+        now: i64,
+        idempotency_key: Option<&str>,
+        idempotency_window_ms: i64,
+    ) -> Result<(Vec<Ingested>, bool)> {
+        let mut tx = self.write.begin().await?;
+        if let Some(key) = idempotency_key {
+            let seen: Option<String> =
+                sqlx::query_scalar("SELECT response FROM idempotency_keys WHERE key = ? AND created_at > ?")
+                    .bind(key)
+                    .bind(now - idempotency_window_ms)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(response) = seen {
+                return Ok((serde_json::from_str(&response)?, true));
+            }
+        }
+        let subs = Store::subscriptions(&mut tx).await?;
+        let mut answer = Vec::with_capacity(events.len());
+        for e in events {
+            insert_event(&mut tx, e, now).await?;
+            let facts = fanout::facts(e);
+            let mut count = 0;
+            for sub in subs.iter().filter(|s| fanout::routes_to(s, &facts)) {
+                add_to_delivery(&mut tx, sub, e, now).await?;
+                count += 1;
+            }
+            answer.push(Ingested { id: e.id.clone(), deliveries: count });
+        }
+        if let Some(key) = idempotency_key {
+            sqlx::query("INSERT OR REPLACE INTO idempotency_keys (key, response, created_at) VALUES (?, ?, ?)")
+                .bind(key)
+                .bind(serde_json::to_string(&answer)?)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok((answer, false))
+    }
+
+    /// Stores one event and one delivery of it to `webhook_id`, due now, bypassing
+    /// subscriptions (test events).
+    pub async fn insert_direct(&self, event: &NewEvent, delivery: &NewDelivery, now: i64) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        insert_event(&mut tx, event, now).await?;
+        insert_delivery(&mut tx, &delivery.id, &delivery.webhook_id, &event.event_type, now, now, false).await?;
+        link(&mut tx, &delivery.id, 0, &event.id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Claims up to `limit` due deliveries (including those whose lease expired) for
+    /// `lease_ms`, and reads their events.
+    pub async fn claim_due(&self, now: i64, limit: u32, lease_ms: i64, token: &str) -> Result<Vec<Claimed>> {
+        let rows = sqlx::query(
+            "UPDATE deliveries SET status = 'delivering', lease_token = ?, due_at = ?, batch_open = 0, updated_at = ? \
+             WHERE id IN (SELECT id FROM deliveries WHERE due_at <= ? ORDER BY due_at LIMIT ?) \
+             RETURNING id, webhook_id, attempts, retry_base",
+        )
+        .bind(token)
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(now)
+        .bind(limit as i64)
+        .fetch_all(&self.write)
+        .await?;
+        let mut claimed: Vec<Claimed> = rows
+            .into_iter()
+            .map(|r| Claimed {
+                id: r.get("id"),
+                webhook_id: r.get("webhook_id"),
+                attempt: r.get::<i64, _>("attempts") as u32 + 1,
+                retry_base: r.get::<i64, _>("retry_base") as u32,
+                lease_token: token.to_string(),
+                events: vec![],
+            })
+            .collect();
+        if claimed.is_empty() {
+            return Ok(claimed);
+        }
+        let ids: Vec<String> = claimed.iter().map(|c| c.id.clone()).collect();
+        let mut events = self.events_of_deliveries(&ids).await?;
+        for c in &mut claimed {
+            c.events = events.remove(&c.id).unwrap_or_default();
+        }
+        Ok(claimed)
+    }
+
+    /// Applies attempt outcomes in one transaction (group commit). Returns the ids of
+    /// webhooks this disabled.
+    pub async fn record(&self, updates: &[DeliveryUpdate]) -> Result<Vec<String>> {
+        let mut tx = self.write.begin().await?;
+        let mut disabled = vec![];
+        for u in updates {
+            let applied = sqlx::query(
+                "UPDATE deliveries SET status = ?, due_at = ?, next_attempt_at = ?, lease_token = NULL, \
+                 attempts = attempts + ?, last_status = COALESCE(?, last_status), last_error = ?, updated_at = ? \
+                 WHERE id = ? AND (? IS NULL OR lease_token = ?)",
+            )
+            .bind(u.status)
+            .bind(u.due_at)
+            .bind(u.due_at)
+            .bind(u.attempt.is_some() as i64)
+            .bind(u.last_status.map(|s| s as i64))
+            .bind(&u.last_error)
+            .bind(u.now)
+            .bind(&u.delivery_id)
+            .bind(&u.lease_token)
+            .bind(&u.lease_token)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if let Some(a) = &u.attempt {
+                // The attempt happened whether or not we still held the lease: log it.
+                insert_attempt(&mut tx, a).await?;
+            }
+            if applied == 0 {
+                continue;
+            }
+            if let Some(id) = apply_health(&mut tx, u).await? {
+                disabled.push(id);
+            }
+        }
+        tx.commit().await?;
+        Ok(disabled)
+    }
+
+    /// Re-queues a webhook's failed deliveries created in `[since, until)` whose event type
+    /// matches one of `patterns` (all when empty); at most `max`. Returns how many.
+    pub async fn requeue_failed(
+        &self,
+        webhook_id: &str,
+        since: i64,
+        until: i64,
+        patterns: &[String],
+        max: u32,
+        now: i64,
+    ) -> Result<u64> {
+        let mut filter = String::new();
+        let mut binds: Vec<String> = vec![];
+        if !patterns.is_empty() && !patterns.iter().any(|p| p == "*") {
+            let parts: Vec<&str> = patterns
+                .iter()
+                .map(|p| match p.strip_suffix(".*") {
+                    Some(prefix) => {
+                        binds.push(format!("{prefix}.%"));
+                        "event_type LIKE ?"
+                    }
+                    None => {
+                        binds.push(p.clone());
+                        "event_type = ?"
+                    }
+                })
+                .collect();
+            filter = format!(" AND ({})", parts.join(" OR "));
+        }
+        let sql = format!(
+            "UPDATE deliveries SET status = 'pending', due_at = ?, next_attempt_at = ?, retry_base = attempts, \
+             last_error = NULL, updated_at = ? WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = ? \
+             AND status = 'failed' AND created_at >= ? AND created_at < ?{filter} ORDER BY created_at LIMIT ?)"
+        );
+        let mut q = sqlx::query(&sql).bind(now).bind(now).bind(now).bind(webhook_id).bind(since).bind(until);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        Ok(q.bind(max as i64).execute(&self.write).await?.rows_affected())
+    }
+
+    /// Marks a delivery as being sent by a manual resend; fails when a worker holds it.
+    pub async fn begin_resend(&self, delivery_id: &str, token: &str, now: i64, lease_ms: i64) -> Result<Option<(String, u32, String)>> {
+        let row = sqlx::query(
+            "UPDATE deliveries SET lease_token = ?, due_at = CASE WHEN due_at IS NULL THEN NULL ELSE ? END, updated_at = ? \
+             WHERE id = ? AND status != 'delivering' RETURNING webhook_id, attempts, status",
+        )
+        .bind(token)
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(delivery_id)
+        .fetch_optional(&self.write)
+        .await?;
+        Ok(row.map(|r| (r.get("webhook_id"), r.get::<i64, _>("attempts") as u32 + 1, r.get("status"))))
+    }
+
+    /// Releases leases held by a previous run of this process (one Herald per database):
+    /// those deliveries are due again at once. Returns how many.
+    pub async fn release_stale_leases(&self, now: i64) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+             due_at = ?, lease_token = NULL, updated_at = ? WHERE status = 'delivering'",
+        )
+        .bind(now)
+        .bind(now)
+        .execute(&self.write)
+        .await?
+        .rows_affected())
+    }
+
+    /// Queue depth (deliveries waiting) and the time the oldest one became due.
+    pub async fn queue_stats(&self) -> Result<(i64, Option<i64>)> {
+        let row = sqlx::query("SELECT COUNT(*) AS n, MIN(due_at) AS oldest FROM deliveries WHERE status IN ('pending', 'retrying')")
+            .fetch_one(&self.read)
+            .await?;
+        Ok((row.get("n"), row.get("oldest")))
+    }
+
+    /// When the next delivery becomes due, if any.
+    pub async fn next_due(&self) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT MIN(due_at) FROM deliveries WHERE due_at IS NOT NULL")
+            .fetch_one(&self.read)
+            .await?)
+    }
+
+    /// Drops idempotency keys older than the window.
+    pub async fn prune_idempotency_keys(&self, older_than: i64) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= ?")
+            .bind(older_than)
+            .execute(&self.write)
+            .await?
+            .rows_affected())
+    }
+}
+
+async fn insert_event(conn: &mut SqliteConnection, e: &NewEvent, now: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO events (id, type, object, source, project, severity, subject, data, metadata, created, ingested_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&e.id)
+    .bind(&e.event_type)
+    .bind(&e.object)
+    .bind(&e.source)
+    .bind(&e.project)
+    .bind(e.severity.map(|s| s.as_str()))
+    .bind(e.subject.as_ref().map(serde_json::to_string).transpose()?)
+    .bind(serde_json::to_string(&e.data)?)
+    .bind(e.metadata.as_ref().map(serde_json::to_string).transpose()?)
+    .bind(e.created_ms)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_delivery(
+    conn: &mut SqliteConnection,
+    id: &str,
+    webhook_id: &str,
+    event_type: &str,
+    due_at: i64,
+    now: i64,
+    batch_open: bool,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO deliveries (id, webhook_id, event_type, status, due_at, next_attempt_at, batch_open, created_at, updated_at) \
+         VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(webhook_id)
+    .bind(event_type)
+    .bind(due_at)
+    .bind(due_at)
+    .bind(batch_open)
+    .bind(now)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn link(conn: &mut SqliteConnection, delivery_id: &str, position: i64, event_id: &str) -> Result<()> {
+    sqlx::query("INSERT INTO delivery_events (delivery_id, position, event_id) VALUES (?, ?, ?)")
+        .bind(delivery_id)
+        .bind(position)
+        .bind(event_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Adds `e` to `sub`'s open batch when it batches and one is open, else to a new delivery.
+async fn add_to_delivery(conn: &mut SqliteConnection, sub: &fanout::Subscription, e: &NewEvent, now: i64) -> Result<()> {
+    let batching = sub.format.batches() && sub.batch.max_events > 1;
+    if batching {
+        let open = sqlx::query("SELECT id, event_count FROM deliveries WHERE webhook_id = ? AND batch_open = 1 LIMIT 1")
+            .bind(&sub.id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(row) = open {
+            let id: String = row.get("id");
+            let count: i64 = row.get("event_count");
+            link(&mut *conn, &id, count, &e.id).await?;
+            let full = count + 1 >= sub.batch.max_events as i64;
+            sqlx::query(
+                "UPDATE deliveries SET event_count = event_count + 1, batch_open = ?, \
+                 due_at = CASE WHEN ? THEN MIN(due_at, ?) ELSE due_at END, \
+                 next_attempt_at = CASE WHEN ? THEN MIN(next_attempt_at, ?) ELSE next_attempt_at END, updated_at = ? WHERE id = ?",
+            )
+            .bind(!full)
+            .bind(full)
+            .bind(now)
+            .bind(full)
+            .bind(now)
+            .bind(now)
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
+            return Ok(());
+        }
+    }
+    let id = crate::ids::new_id(crate::ids::DELIVERY, now);
+    let due = if batching { now + sub.batch.max_wait_ms as i64 } else { now };
+    insert_delivery(&mut *conn, &id, &sub.id, &e.event_type, due, now, batching).await?;
+    link(conn, &id, 0, &e.id).await
+}
+
+async fn insert_attempt(conn: &mut SqliteConnection, a: &AttemptRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO attempts (id, delivery_id, number, started_at, duration_ms, url, request_headers, request_body, \
+         response_status, response_headers, response_body, error_kind, error_message, next_retry_at, trigger) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&a.id)
+    .bind(&a.delivery_id)
+    .bind(a.number as i64)
+    .bind(a.started_at)
+    .bind(a.duration_ms as i64)
+    .bind(&a.url)
+    .bind(&a.request_headers)
+    .bind(&a.request_body)
+    .bind(a.response_status.map(|s| s as i64))
+    .bind(&a.response_headers)
+    .bind(&a.response_body)
+    .bind(&a.error_kind)
+    .bind(&a.error_message)
+    .bind(a.next_retry_at)
+    .bind(a.trigger)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Updates the webhook's health after an outcome; returns its id when this disabled it.
+async fn apply_health(conn: &mut SqliteConnection, u: &DeliveryUpdate) -> Result<Option<String>> {
+    match u.success {
+        Some(true) => {
+            sqlx::query("UPDATE webhooks SET last_success_at = ?, consecutive_failures = 0, failing_since = NULL WHERE id = ?")
+                .bind(u.now)
+                .bind(&u.webhook_id)
+                .execute(&mut *conn)
+                .await?;
+            return Ok(None);
+        }
+        Some(false) => {
+            sqlx::query(
+                "UPDATE webhooks SET last_failure_at = ?, consecutive_failures = consecutive_failures + 1, \
+                 failing_since = CASE WHEN ? THEN COALESCE(failing_since, ?) ELSE failing_since END WHERE id = ?",
+            )
+            .bind(u.now)
+            .bind(u.final_failure)
+            .bind(u.now)
+            .bind(&u.webhook_id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        None => {}
+    }
+    let reason = match &u.disable_reason {
+        Some(r) => Some(r.clone()),
+        None if u.final_failure => {
+            let since: Option<i64> = sqlx::query_scalar("SELECT failing_since FROM webhooks WHERE id = ? AND active = 1")
+                .bind(&u.webhook_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .flatten();
+            since
+                .filter(|s| u.now - s >= u.disable_after_ms)
+                .map(|s| format!("Disabled automatically: every delivery has failed since {}", crate::clock::rfc3339(s)))
+        }
+        None => None,
+    };
+    let Some(reason) = reason else { return Ok(None) };
+    let done = sqlx::query("UPDATE webhooks SET active = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND active = 1")
+        .bind(&reason)
+        .bind(u.now)
+        .bind(&u.webhook_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok((done.rows_affected() == 1).then(|| u.webhook_id.clone()))
+}
+
+impl Store {
+    /// Gives back the deliveries a worker holds (graceful shutdown).
+    pub async fn release_lease(&self, token: &str, now: i64) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+             due_at = ?, lease_token = NULL, updated_at = ? WHERE status = 'delivering' AND lease_token = ?",
+        )
+        .bind(now)
+        .bind(now)
+        .bind(token)
+        .execute(&self.write)
+        .await?
+        .rows_affected())
+    }
+}

@@ -1,0 +1,299 @@
+//! SQL for webhooks: create, read, update, delete, list, and the subscription view the
+//! fan-out reads. Secrets and protected header values arrive here already sealed.
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sqlx::{FromRow, Row};
+
+use super::{decode_cursor, encode_cursor, Store};
+use crate::error::{EngineError, Result};
+use crate::fanout::Subscription;
+use crate::model::{BatchSettings, Filters, Format, RetryPolicy};
+
+/// A header as stored: protected values only sealed.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct StoredHeader {
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<String>,
+    pub protected: bool,
+}
+
+/// A webhook as the engine works with it (secrets still sealed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredWebhook {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub description: String,
+    pub active: bool,
+    pub event_types: Vec<String>,
+    pub filters: Filters,
+    pub headers: Vec<StoredHeader>,
+    pub format: Format,
+    pub templates: BTreeMap<String, String>,
+    pub settings: Map<String, Value>,
+    pub include_result: bool,
+    pub batch: BatchSettings,
+    pub retry: RetryPolicy,
+    pub timeout_ms: u64,
+    pub secret_sealed: String,
+    pub prev_secret_sealed: Option<String>,
+    pub prev_secret_expires_at: Option<i64>,
+    pub last_success_at: Option<i64>,
+    pub last_failure_at: Option<i64>,
+    pub consecutive_failures: u32,
+    pub failing_since: Option<i64>,
+    pub disabled_reason: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(FromRow)]
+struct WebhookRow {
+    id: String,
+    name: String,
+    url: String,
+    description: String,
+    active: bool,
+    event_types: String,
+    filters: String,
+    headers: String,
+    format: String,
+    templates: String,
+    settings: String,
+    include_result: bool,
+    batch_max_events: i64,
+    batch_max_wait_ms: i64,
+    retry: String,
+    timeout_ms: i64,
+    secret_sealed: String,
+    prev_secret_sealed: Option<String>,
+    prev_secret_expires_at: Option<i64>,
+    last_success_at: Option<i64>,
+    last_failure_at: Option<i64>,
+    consecutive_failures: i64,
+    failing_since: Option<i64>,
+    disabled_reason: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<WebhookRow> for StoredWebhook {
+    type Error = EngineError;
+    fn try_from(r: WebhookRow) -> Result<Self> {
+        Ok(StoredWebhook {
+            format: Format::parse(&r.format).ok_or_else(|| EngineError::Corrupt(format!("format {}", r.format)))?,
+            event_types: serde_json::from_str(&r.event_types)?,
+            filters: serde_json::from_str(&r.filters)?,
+            headers: serde_json::from_str(&r.headers)?,
+            templates: serde_json::from_str(&r.templates)?,
+            settings: serde_json::from_str(&r.settings)?,
+            retry: serde_json::from_str(&r.retry)?,
+            batch: BatchSettings {
+                max_events: r.batch_max_events as u32,
+                max_wait_ms: r.batch_max_wait_ms as u64,
+            },
+            id: r.id,
+            name: r.name,
+            url: r.url,
+            description: r.description,
+            active: r.active,
+            include_result: r.include_result,
+            timeout_ms: r.timeout_ms as u64,
+            secret_sealed: r.secret_sealed,
+            prev_secret_sealed: r.prev_secret_sealed,
+            prev_secret_expires_at: r.prev_secret_expires_at,
+            last_success_at: r.last_success_at,
+            last_failure_at: r.last_failure_at,
+            consecutive_failures: r.consecutive_failures as u32,
+            failing_since: r.failing_since,
+            disabled_reason: r.disabled_reason,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, name, url, description, active, event_types, filters, headers, format, templates, \
+    settings, include_result, batch_max_events, batch_max_wait_ms, retry, timeout_ms, secret_sealed, \
+    prev_secret_sealed, prev_secret_expires_at, last_success_at, last_failure_at, consecutive_failures, \
+    failing_since, disabled_reason, created_at, updated_at";
+
+fn json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("serialisable")
+}
+
+impl Store {
+    pub async fn insert_webhook(&self, w: &StoredWebhook) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO webhooks ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        );
+        sqlx::query(&sql)
+            .bind(&w.id)
+            .bind(&w.name)
+            .bind(&w.url)
+            .bind(&w.description)
+            .bind(w.active)
+            .bind(json(&w.event_types))
+            .bind(json(&w.filters))
+            .bind(json(&w.headers))
+            .bind(w.format.as_str())
+            .bind(json(&w.templates))
+            .bind(json(&w.settings))
+            .bind(w.include_result)
+            .bind(w.batch.max_events as i64)
+            .bind(w.batch.max_wait_ms as i64)
+            .bind(json(&w.retry))
+            .bind(w.timeout_ms as i64)
+            .bind(&w.secret_sealed)
+            .bind(&w.prev_secret_sealed)
+            .bind(w.prev_secret_expires_at)
+            .bind(w.last_success_at)
+            .bind(w.last_failure_at)
+            .bind(w.consecutive_failures as i64)
+            .bind(w.failing_since)
+            .bind(&w.disabled_reason)
+            .bind(w.created_at)
+            .bind(w.updated_at)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Writes the user-editable settings and secrets of `w` (not its health). Returns
+    /// false when it no longer exists.
+    pub async fn update_webhook(&self, w: &StoredWebhook) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE webhooks SET name = ?, url = ?, description = ?, active = ?, event_types = ?, filters = ?, \
+             headers = ?, format = ?, templates = ?, settings = ?, include_result = ?, batch_max_events = ?, \
+             batch_max_wait_ms = ?, retry = ?, timeout_ms = ?, secret_sealed = ?, prev_secret_sealed = ?, \
+             prev_secret_expires_at = ?, disabled_reason = ?, failing_since = ?, consecutive_failures = ?, \
+             updated_at = ? WHERE id = ?",
+        )
+        .bind(&w.name)
+        .bind(&w.url)
+        .bind(&w.description)
+        .bind(w.active)
+        .bind(json(&w.event_types))
+        .bind(json(&w.filters))
+        .bind(json(&w.headers))
+        .bind(w.format.as_str())
+        .bind(json(&w.templates))
+        .bind(json(&w.settings))
+        .bind(w.include_result)
+        .bind(w.batch.max_events as i64)
+        .bind(w.batch.max_wait_ms as i64)
+        .bind(json(&w.retry))
+        .bind(w.timeout_ms as i64)
+        .bind(&w.secret_sealed)
+        .bind(&w.prev_secret_sealed)
+        .bind(w.prev_secret_expires_at)
+        .bind(&w.disabled_reason)
+        .bind(w.failing_since)
+        .bind(w.consecutive_failures as i64)
+        .bind(w.updated_at)
+        .bind(&w.id)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn delete_webhook(&self, id: &str) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        // attempts and delivery_events go with their deliveries (ON DELETE CASCADE).
+        let done = sqlx::query("DELETE FROM webhooks WHERE id = ?").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn get_webhook(&self, id: &str) -> Result<Option<StoredWebhook>> {
+        let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE id = ?");
+        let row: Option<WebhookRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.write).await?;
+        row.map(StoredWebhook::try_from).transpose()
+    }
+
+    /// Several webhooks by id (for the worker), from the read pool.
+    pub async fn get_webhooks(&self, ids: &[String]) -> Result<Vec<StoredWebhook>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let marks = vec!["?"; ids.len()].join(", ");
+        let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE id IN ({marks})");
+        let mut q = sqlx::query_as::<_, WebhookRow>(&sql);
+        for id in ids {
+            q = q.bind(id);
+        }
+        q.fetch_all(&self.read).await?.into_iter().map(StoredWebhook::try_from).collect()
+    }
+
+    /// Newest first; `cursor` continues a previous page.
+    pub async fn list_webhooks(&self, limit: u32, cursor: Option<&str>) -> Result<(Vec<StoredWebhook>, Option<String>)> {
+        let (t, id) = cursor.and_then(decode_cursor).unwrap_or((i64::MAX, String::new()));
+        let sql = format!(
+            "SELECT {COLUMNS} FROM webhooks WHERE (created_at < ? OR (created_at = ? AND id < ?) OR ? = '') \
+             ORDER BY created_at DESC, id DESC LIMIT ?"
+        );
+        let rows: Vec<WebhookRow> = sqlx::query_as(&sql)
+            .bind(t)
+            .bind(t)
+            .bind(&id)
+            .bind(if cursor.is_some() { "x" } else { "" })
+            .bind(limit as i64 + 1)
+            .fetch_all(&self.write)
+            .await?;
+        let mut list: Vec<StoredWebhook> = rows.into_iter().map(StoredWebhook::try_from).collect::<Result<_>>()?;
+        let next = if list.len() > limit as usize {
+            list.truncate(limit as usize);
+            list.last().map(|w| encode_cursor(w.created_at, &w.id))
+        } else {
+            None
+        };
+        Ok((list, next))
+    }
+
+    /// Sets a webhook active or inactive; clears the disabled reason when activating.
+    pub async fn set_webhook_active(&self, id: &str, active: bool, reason: Option<&str>, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE webhooks SET active = ?, disabled_reason = ?, \
+             failing_since = CASE WHEN ? THEN NULL ELSE failing_since END, updated_at = ? WHERE id = ?",
+        )
+        .bind(active)
+        .bind(reason)
+        .bind(active)
+        .bind(now)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Active webhooks as fan-out sees them, inside the caller's transaction.
+    pub(super) async fn subscriptions(conn: &mut sqlx::SqliteConnection) -> Result<Vec<Subscription>> {
+        let rows = sqlx::query("SELECT id, event_types, filters, format, batch_max_events, batch_max_wait_ms FROM webhooks WHERE active = 1")
+            .fetch_all(conn)
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                let format: String = r.get("format");
+                Ok(Subscription {
+                    id: r.get("id"),
+                    event_types: serde_json::from_str(r.get("event_types"))?,
+                    filters: serde_json::from_str(r.get("filters"))?,
+                    format: Format::parse(&format).ok_or_else(|| EngineError::Corrupt(format))?,
+                    batch: BatchSettings {
+                        max_events: r.get::<i64, _>("batch_max_events") as u32,
+                        max_wait_ms: r.get::<i64, _>("batch_max_wait_ms") as u64,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    pub async fn count_webhooks(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM webhooks").fetch_one(&self.read).await?)
+    }
+}

@@ -1,0 +1,2 @@
+//! Herald server binary: configuration, start-up and the command line.
+fn main() {}

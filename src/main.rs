@@ -1,2 +1,27 @@
-//! Herald server binary: configuration, start-up and the command line.
-fn main() {}
+//! Herald server binary: parses the command line and hands over to start-up.
+use clap::Parser;
+
+use herald::config::{AdminCommand, ApiKeyCommand, Cli, Command};
+use herald::startup;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    startup::init_tracing(&cli.config.log);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => startup::serve(cli.config).await,
+        Command::ApiKey {
+            command: ApiKeyCommand::Create { name },
+        } => startup::create_api_key(cli.config, &name).await,
+        Command::Admin {
+            command: AdminCommand::SetPassword { password },
+        } => startup::set_admin_password(cli.config, password).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("herald: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

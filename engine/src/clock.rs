@@ -67,7 +67,11 @@ pub fn parse_time(s: &str) -> Option<Millis> {
         return Some(secs * 1000);
     }
     let b = s.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ') {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
@@ -143,10 +147,22 @@ mod tests {
 
     #[test]
     fn parses_offsets_fractions_and_unix_seconds() {
-        assert_eq!(parse_time("2024-11-22T09:00:00+01:00"), Some(1_732_262_400_000));
-        assert_eq!(parse_time("2024-11-22T08:00:00.250Z"), Some(1_732_262_400_250));
+        assert_eq!(
+            parse_time("2024-11-22T09:00:00+01:00"),
+            Some(1_732_262_400_000)
+        );
+        assert_eq!(
+            parse_time("2024-11-22T08:00:00.250Z"),
+            Some(1_732_262_400_250)
+        );
         assert_eq!(parse_time("1732262400"), Some(1_732_262_400_000));
-        for bad in ["", "yesterday", "2024-13-01T00:00:00Z", "2024-11-22T08:00:00", "2024-11-22T08:00:00.Z"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2024-13-01T00:00:00Z",
+            "2024-11-22T08:00:00",
+            "2024-11-22T08:00:00.Z",
+        ] {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
     }

@@ -44,7 +44,11 @@ impl Trigger {
 }
 
 /// Opened secrets of a webhook: the current one first, then a previous one in its grace period.
-pub fn signing_secrets(engine: &Engine, w: &StoredWebhook, now_ms: i64) -> crate::error::Result<Vec<String>> {
+pub fn signing_secrets(
+    engine: &Engine,
+    w: &StoredWebhook,
+    now_ms: i64,
+) -> crate::error::Result<Vec<String>> {
     let mut out = vec![engine.open_secret(&w.id, &w.secret_sealed)?];
     if let (Some(prev), Some(until)) = (&w.prev_secret_sealed, w.prev_secret_expires_at) {
         if until > now_ms {
@@ -55,7 +59,10 @@ pub fn signing_secrets(engine: &Engine, w: &StoredWebhook, now_ms: i64) -> crate
 }
 
 /// Custom headers with protected values opened: (key, value, protected).
-pub fn custom_headers(engine: &Engine, w: &StoredWebhook) -> crate::error::Result<Vec<(String, String, bool)>> {
+pub fn custom_headers(
+    engine: &Engine,
+    w: &StoredWebhook,
+) -> crate::error::Result<Vec<(String, String, bool)>> {
     w.headers
         .iter()
         .map(|h| {
@@ -92,7 +99,10 @@ pub fn prepare(
     let mut logged: Vec<(String, String)> = Vec::with_capacity(headers.len() + 9);
     let fixed = [
         ("Content-Type", "application/json".to_string()),
-        ("User-Agent", format!("Herald/{}", env!("CARGO_PKG_VERSION"))),
+        (
+            "User-Agent",
+            format!("Herald/{}", env!("CARGO_PKG_VERSION")),
+        ),
     ];
     for (k, v) in fixed {
         outbound_headers.push((k.to_string(), v.clone()));
@@ -100,7 +110,14 @@ pub fn prepare(
     }
     for (k, v, protected) in headers {
         outbound_headers.push((k.clone(), v.clone()));
-        logged.push((k.clone(), if *protected { MASK.to_string() } else { v.clone() }));
+        logged.push((
+            k.clone(),
+            if *protected {
+                MASK.to_string()
+            } else {
+                v.clone()
+            },
+        ));
     }
     let signed = [
         ("webhook-id", delivery_id.to_string()),
@@ -108,7 +125,13 @@ pub fn prepare(
         ("webhook-signature", signature),
         ("X-Herald-Timestamp", ts.to_string()),
         ("X-Herald-Signature", herald_sig),
-        ("X-Herald-Event-Type", events.first().map(|e| e.event_type.clone()).unwrap_or_default()),
+        (
+            "X-Herald-Event-Type",
+            events
+                .first()
+                .map(|e| e.event_type.clone())
+                .unwrap_or_default(),
+        ),
         ("X-Herald-Attempt", attempt.to_string()),
     ];
     for (k, v) in signed {
@@ -117,14 +140,24 @@ pub fn prepare(
     }
     Prepared {
         request_id,
-        outbound: Outbound { url: url.to_string(), headers: outbound_headers, body: Bytes::from(body), timeout },
+        outbound: Outbound {
+            url: url.to_string(),
+            headers: outbound_headers,
+            body: Bytes::from(body),
+            timeout,
+        },
         logged_headers: logged,
     }
 }
 
 /// The shape settings of a webhook.
 pub fn shape_of(w: &StoredWebhook) -> Shape<'_> {
-    Shape { format: w.format, include_result: w.include_result, templates: &w.templates, settings: &w.settings }
+    Shape {
+        format: w.format,
+        include_result: w.include_result,
+        templates: &w.templates,
+        settings: &w.settings,
+    }
 }
 
 /// A finished attempt: what was sent and what came back, as the log and the caller see it.
@@ -152,17 +185,40 @@ pub async fn attempt(
     let secrets = signing_secrets(engine, w, now)?;
     let headers = custom_headers(engine, w)?;
     let timeout = Duration::from_millis(w.timeout_ms);
-    let prepared = prepare(&w.url, &shape_of(w), &secrets, &headers, events, delivery_id, attempt, timeout, now);
+    let prepared = prepare(
+        &w.url,
+        &shape_of(w),
+        &secrets,
+        &headers,
+        events,
+        delivery_id,
+        attempt,
+        timeout,
+        now,
+    );
     let sent = engine.sender().send(&prepared.outbound).await;
     let finished = engine.now_ms();
     let duration_ms = sent.duration.as_millis() as u64;
     metrics::histogram!("herald_attempt_duration_seconds").record(sent.duration.as_secs_f64());
 
     let (outcome, retry_after, status, error) = match &sent.result {
-        Ok(r) => (Outcome::Status(r.status), r.retry_after.clone(), Some(r.status), None),
+        Ok(r) => (
+            Outcome::Status(r.status),
+            r.retry_after.clone(),
+            Some(r.status),
+            None,
+        ),
         Err(f) => (Outcome::Error(f.kind), None, None, Some(f.clone())),
     };
-    let mut next = decide(&w.retry, attempt, retry_base, &outcome, retry_after.as_deref(), finished, engine.jitter());
+    let mut next = decide(
+        &w.retry,
+        attempt,
+        retry_base,
+        &outcome,
+        retry_after.as_deref(),
+        finished,
+        engine.jitter(),
+    );
     if final_on_failure {
         if let Next::RetryAt(_) = next {
             next = Next::Failed { disable: None };
@@ -194,7 +250,12 @@ pub async fn attempt(
         request_headers: serde_json::to_string(&prepared.logged_headers)?,
         request_body: String::from_utf8_lossy(&prepared.outbound.body).into_owned(),
         response_status: status,
-        response_headers: sent.result.as_ref().ok().map(|r| serde_json::to_string(&r.headers)).transpose()?,
+        response_headers: sent
+            .result
+            .as_ref()
+            .ok()
+            .map(|r| serde_json::to_string(&r.headers))
+            .transpose()?,
         response_body: sent.result.as_ref().ok().map(|r| r.body.clone()),
         error_kind: error.as_ref().map(|f| f.kind.as_str().to_string()),
         error_message: error.as_ref().map(|f| f.message.clone()),
@@ -216,5 +277,9 @@ pub async fn attempt(
         disable_reason,
         disable_after_ms: engine.config().disable_after_ms,
     };
-    Ok(Done { update, prepared, sent })
+    Ok(Done {
+        update,
+        prepared,
+        sent,
+    })
 }

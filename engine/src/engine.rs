@@ -71,7 +71,9 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("config", &self.inner.config).finish_non_exhaustive()
+        f.debug_struct("Engine")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -164,13 +166,17 @@ impl Engine {
     }
 
     pub(crate) fn seal_secret(&self, webhook_id: &str, secret: &str) -> String {
-        self.inner.key.seal(secret.as_bytes(), format!("{webhook_id}:secret").as_bytes())
+        self.inner
+            .key
+            .seal(secret.as_bytes(), format!("{webhook_id}:secret").as_bytes())
     }
     pub(crate) fn open_secret(&self, webhook_id: &str, sealed: &str) -> Result<String> {
         self.open(sealed, &format!("{webhook_id}:secret"))
     }
     pub(crate) fn seal_header(&self, webhook_id: &str, value: &str) -> String {
-        self.inner.key.seal(value.as_bytes(), format!("{webhook_id}:header").as_bytes())
+        self.inner
+            .key
+            .seal(value.as_bytes(), format!("{webhook_id}:header").as_bytes())
     }
     pub(crate) fn open_header(&self, webhook_id: &str, sealed: &str) -> Result<String> {
         self.open(sealed, &format!("{webhook_id}:header"))
@@ -181,7 +187,8 @@ impl Engine {
             .key
             .open(sealed, aad.as_bytes())
             .map_err(|e| EngineError::Key(format!("cannot open a sealed value: {e}")))?;
-        String::from_utf8(bytes).map_err(|_| EngineError::Corrupt("sealed value is not UTF-8".into()))
+        String::from_utf8(bytes)
+            .map_err(|_| EngineError::Corrupt("sealed value is not UTF-8".into()))
     }
 
     async fn seed_catalog(&self) -> Result<()> {

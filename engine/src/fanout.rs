@@ -70,18 +70,62 @@ mod tests {
             projects: vec!["patient-triage".into()],
             severities: vec![Severity::High, Severity::Critical],
             sources: vec![],
-            subjects: vec![Subject { kind: Some("deployment".into()), name: Some("triage".into()), ..Default::default() }],
+            subjects: vec![Subject {
+                kind: Some("deployment".into()),
+                name: Some("triage".into()),
+                ..Default::default()
+            }],
         };
         let cases = [
-            (sub(&["evaluation.failed"], Filters::default()), event("evaluation.failed", None, None), true),
-            (sub(&["evaluation.failed"], Filters::default()), event("evaluation.completed", None, None), false),
-            (sub(&["alert.*"], Filters::default()), event("alert.triggered", None, None), true),
-            (sub(&["*"], Filters::default()), event("run.completed", None, None), true),
-            (sub(&[], Filters::default()), event("run.completed", None, None), false),
-            (sub(&["*"], strict.clone()), event("run.completed", Some("patient-triage"), Some(Severity::High)), true),
-            (sub(&["*"], strict.clone()), event("run.completed", Some("other"), Some(Severity::High)), false),
-            (sub(&["*"], strict.clone()), event("run.completed", Some("patient-triage"), Some(Severity::Low)), false),
-            (sub(&["*"], strict), event("run.completed", Some("patient-triage"), None), false),
+            (
+                sub(&["evaluation.failed"], Filters::default()),
+                event("evaluation.failed", None, None),
+                true,
+            ),
+            (
+                sub(&["evaluation.failed"], Filters::default()),
+                event("evaluation.completed", None, None),
+                false,
+            ),
+            (
+                sub(&["alert.*"], Filters::default()),
+                event("alert.triggered", None, None),
+                true,
+            ),
+            (
+                sub(&["*"], Filters::default()),
+                event("run.completed", None, None),
+                true,
+            ),
+            (
+                sub(&[], Filters::default()),
+                event("run.completed", None, None),
+                false,
+            ),
+            (
+                sub(&["*"], strict.clone()),
+                event(
+                    "run.completed",
+                    Some("patient-triage"),
+                    Some(Severity::High),
+                ),
+                true,
+            ),
+            (
+                sub(&["*"], strict.clone()),
+                event("run.completed", Some("other"), Some(Severity::High)),
+                false,
+            ),
+            (
+                sub(&["*"], strict.clone()),
+                event("run.completed", Some("patient-triage"), Some(Severity::Low)),
+                false,
+            ),
+            (
+                sub(&["*"], strict),
+                event("run.completed", Some("patient-triage"), None),
+                false,
+            ),
         ];
         for (i, (s, e, want)) in cases.iter().enumerate() {
             assert_eq!(routes_to(s, &facts(e)), *want, "case {i}");

@@ -32,7 +32,9 @@ pub fn has_prefix(id: &str, prefix: &str) -> bool {
     id.len() == prefix.len() + 27
         && id.starts_with(prefix)
         && id.as_bytes()[prefix.len()] == b'_'
-        && id[prefix.len() + 1..].bytes().all(|b| ALPHABET.contains(&b))
+        && id[prefix.len() + 1..]
+            .bytes()
+            .all(|b| ALPHABET.contains(&b))
 }
 
 #[cfg(test)]

@@ -29,7 +29,11 @@ impl Engine {
             headers: w
                 .headers
                 .iter()
-                .map(|h| Header { key: h.key.clone(), value: if h.protected { None } else { h.value.clone() }, protected: h.protected })
+                .map(|h| Header {
+                    key: h.key.clone(),
+                    value: if h.protected { None } else { h.value.clone() },
+                    protected: h.protected,
+                })
                 .collect(),
             format: w.format,
             templates: w.templates.clone(),
@@ -60,7 +64,10 @@ impl Engine {
         if input.url.is_none() {
             errors.add("url", "is required");
         }
-        let secret = input.secret.clone().unwrap_or_else(signing::generate_secret);
+        let secret = input
+            .secret
+            .clone()
+            .unwrap_or_else(signing::generate_secret);
         if let Err(e) = signing::validate_secret(&secret) {
             errors.add("secret", e.to_string());
         }
@@ -103,7 +110,10 @@ impl Engine {
     }
 
     pub(crate) async fn stored_webhook(&self, id: &str) -> Result<StoredWebhook> {
-        self.store().get_webhook(id).await?.ok_or(EngineError::NotFound("webhook"))
+        self.store()
+            .get_webhook(id)
+            .await?
+            .ok_or(EngineError::NotFound("webhook"))
     }
 
     /// Partial update: only the fields present change.
@@ -128,7 +138,14 @@ impl Engine {
     }
 
     pub async fn set_webhook_active(&self, id: &str, active: bool) -> Result<Webhook> {
-        self.update_webhook(id, WebhookInput { active: Some(active), ..Default::default() }).await
+        self.update_webhook(
+            id,
+            WebhookInput {
+                active: Some(active),
+                ..Default::default()
+            },
+        )
+        .await
     }
 
     pub async fn delete_webhook(&self, id: &str) -> Result<()> {
@@ -140,8 +157,14 @@ impl Engine {
     }
 
     pub async fn list_webhooks(&self, limit: u32, cursor: Option<&str>) -> Result<Page<Webhook>> {
-        let (list, next_cursor) = self.store().list_webhooks(limit.clamp(1, 200), cursor).await?;
-        Ok(Page { data: list.iter().map(|w| self.view(w)).collect(), next_cursor })
+        let (list, next_cursor) = self
+            .store()
+            .list_webhooks(limit.clamp(1, 200), cursor)
+            .await?;
+        Ok(Page {
+            data: list.iter().map(|w| self.view(w)).collect(),
+            next_cursor,
+        })
     }
 
     /// The current signing secret (its explicit endpoint, "Reveal secret").
@@ -154,7 +177,10 @@ impl Engine {
     pub async fn rotate_secret(&self, id: &str, grace_ms: Option<i64>) -> Result<String> {
         let grace = grace_ms.unwrap_or(self.config().secret_grace_ms);
         if !(0..=MAX_SECRET_GRACE_MS).contains(&grace) {
-            return Err(EngineError::invalid("grace_period_ms", "must be between 0 and 604800000 (7 days)"));
+            return Err(EngineError::invalid(
+                "grace_period_ms",
+                "must be between 0 and 604800000 (7 days)",
+            ));
         }
         let mut w = self.stored_webhook(id).await?;
         let now = self.now_ms();
@@ -168,11 +194,22 @@ impl Engine {
     }
 
     async fn known_event_types(&self) -> Result<HashSet<String>> {
-        Ok(self.store().list_event_types().await?.into_iter().map(|t| t.name).collect())
+        Ok(self
+            .store()
+            .list_event_types()
+            .await?
+            .into_iter()
+            .map(|t| t.name)
+            .collect())
     }
 
     /// Applies `input` to `w`, validating the result as a whole.
-    async fn apply_input(&self, w: &mut StoredWebhook, input: WebhookInput, mut errors: FieldErrors) -> Result<()> {
+    async fn apply_input(
+        &self,
+        w: &mut StoredWebhook,
+        input: WebhookInput,
+        mut errors: FieldErrors,
+    ) -> Result<()> {
         let known = self.known_event_types().await?;
         if let Some(name) = input.name {
             v::check_name(&name, &mut errors);
@@ -230,7 +267,12 @@ impl Engine {
         errors.into_result()
     }
 
-    async fn check_templates(&self, w: &StoredWebhook, known: &HashSet<String>, errors: &mut FieldErrors) -> Result<()> {
+    async fn check_templates(
+        &self,
+        w: &StoredWebhook,
+        known: &HashSet<String>,
+        errors: &mut FieldErrors,
+    ) -> Result<()> {
         if w.templates.is_empty() {
             return Ok(());
         }
@@ -242,13 +284,23 @@ impl Engine {
                 continue;
             }
             let Some(chat) = w.format.chat() else {
-                errors.add(field, format!("the {} format does not use templates", w.format.as_str()));
+                errors.add(
+                    field,
+                    format!("the {} format does not use templates", w.format.as_str()),
+                );
                 continue;
             };
-            let example = catalog.iter().find(|t| &t.name == event_type).map(|t| t.example.clone()).unwrap_or_default();
+            let example = catalog
+                .iter()
+                .find(|t| &t.name == event_type)
+                .map(|t| t.example.clone())
+                .unwrap_or_default();
             let view = crate::catalog::to_event_view(&example, "evt_example", 1_732_262_400);
             if let Err(e) = formats::validate_template(chat, event_type, src, &view) {
-                errors.add(field, format!("line {}, column {}: {}", e.line, e.column, e.message));
+                errors.add(
+                    field,
+                    format!("line {}, column {}: {}", e.line, e.column, e.message),
+                );
             }
         }
         Ok(())
@@ -256,9 +308,17 @@ impl Engine {
 
     /// New header list: plain values stored as given, protected values sealed; a protected
     /// header sent back without a value keeps its stored one.
-    fn merge_headers(&self, w: &StoredWebhook, input: Vec<HeaderInput>, errors: &mut FieldErrors) -> Vec<StoredHeader> {
+    fn merge_headers(
+        &self,
+        w: &StoredWebhook,
+        input: Vec<HeaderInput>,
+        errors: &mut FieldErrors,
+    ) -> Vec<StoredHeader> {
         let stored_protected = |key: &str| {
-            w.headers.iter().find(|h| h.protected && h.sealed.is_some() && h.key.eq_ignore_ascii_case(key)).cloned()
+            w.headers
+                .iter()
+                .find(|h| h.protected && h.sealed.is_some() && h.key.eq_ignore_ascii_case(key))
+                .cloned()
         };
         v::check_headers(&input, &|k| stored_protected(k).is_some(), errors);
         input
@@ -266,14 +326,24 @@ impl Engine {
             .map(|h| {
                 let key = h.key.trim().to_string();
                 match (h.protected, h.value) {
-                    (true, Some(value)) => StoredHeader { sealed: Some(self.seal_header(&w.id, &value)), value: None, key, protected: true },
+                    (true, Some(value)) => StoredHeader {
+                        sealed: Some(self.seal_header(&w.id, &value)),
+                        value: None,
+                        key,
+                        protected: true,
+                    },
                     (true, None) => StoredHeader {
                         sealed: stored_protected(&key).and_then(|s| s.sealed),
                         value: None,
                         key,
                         protected: true,
                     },
-                    (false, value) => StoredHeader { value: Some(value.unwrap_or_default()), sealed: None, key, protected: false },
+                    (false, value) => StoredHeader {
+                        value: Some(value.unwrap_or_default()),
+                        sealed: None,
+                        key,
+                        protected: false,
+                    },
                 }
             })
             .collect()

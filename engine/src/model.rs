@@ -98,7 +98,10 @@ pub struct BatchSettings {
 
 impl Default for BatchSettings {
     fn default() -> Self {
-        Self { max_events: 1, max_wait_ms: 0 }
+        Self {
+            max_events: 1,
+            max_wait_ms: 0,
+        }
     }
 }
 

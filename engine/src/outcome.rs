@@ -11,7 +11,9 @@ pub enum Next {
     /// Try again at this time (unix ms).
     RetryAt(i64),
     /// Failed for good; `disable` carries a reason to disable the webhook (410).
-    Failed { disable: Option<String> },
+    Failed {
+        disable: Option<String>,
+    },
 }
 
 /// Decides what follows attempt number `attempt` (1-based) of a delivery whose retries
@@ -59,7 +61,12 @@ mod tests {
     use crate::retry::Backoff;
 
     fn policy(max: u32) -> RetryPolicy {
-        RetryPolicy { max_retries: max, backoff: Backoff::Exponential, initial_delay_ms: 1000, max_delay_ms: 3_600_000 }
+        RetryPolicy {
+            max_retries: max,
+            backoff: Backoff::Exponential,
+            initial_delay_ms: 1000,
+            max_delay_ms: 3_600_000,
+        }
     }
 
     #[test]
@@ -71,24 +78,78 @@ mod tests {
             (1, 0, Outcome::Status(204), None, Next::Succeeded),
             (1, 0, Outcome::Status(500), None, Next::RetryAt(now + 1000)),
             (2, 0, Outcome::Status(503), None, Next::RetryAt(now + 4000)),
-            (3, 0, Outcome::Status(503), None, Next::Failed { disable: None }),
+            (
+                3,
+                0,
+                Outcome::Status(503),
+                None,
+                Next::Failed { disable: None },
+            ),
             // a manual re-queue gives a fresh budget
             (4, 3, Outcome::Status(503), None, Next::RetryAt(now + 1000)),
-            (1, 0, Outcome::Status(400), None, Next::Failed { disable: None }),
-            (1, 0, Outcome::Status(302), None, Next::Failed { disable: None }),
-            (1, 0, Outcome::Error(ErrorKind::Timeout), None, Next::RetryAt(now + 1000)),
-            (1, 0, Outcome::Error(ErrorKind::Blocked), None, Next::Failed { disable: None }),
-            (1, 0, Outcome::Status(429), Some("30"), Next::RetryAt(now + 30_000)),
+            (
+                1,
+                0,
+                Outcome::Status(400),
+                None,
+                Next::Failed { disable: None },
+            ),
+            (
+                1,
+                0,
+                Outcome::Status(302),
+                None,
+                Next::Failed { disable: None },
+            ),
+            (
+                1,
+                0,
+                Outcome::Error(ErrorKind::Timeout),
+                None,
+                Next::RetryAt(now + 1000),
+            ),
+            (
+                1,
+                0,
+                Outcome::Error(ErrorKind::Blocked),
+                None,
+                Next::Failed { disable: None },
+            ),
+            (
+                1,
+                0,
+                Outcome::Status(429),
+                Some("30"),
+                Next::RetryAt(now + 30_000),
+            ),
             // Retry-After shorter than the computed delay is raised to it
-            (2, 0, Outcome::Status(429), Some("1"), Next::RetryAt(now + 4000)),
+            (
+                2,
+                0,
+                Outcome::Status(429),
+                Some("1"),
+                Next::RetryAt(now + 4000),
+            ),
             // Retry-After is only honoured on 429 and 503
-            (1, 0, Outcome::Status(500), Some("30"), Next::RetryAt(now + 1000)),
+            (
+                1,
+                0,
+                Outcome::Status(500),
+                Some("30"),
+                Next::RetryAt(now + 1000),
+            ),
         ];
         for (i, (attempt, base, outcome, ra, want)) in cases.into_iter().enumerate() {
-            assert_eq!(decide(&p, attempt, base, &outcome, ra, now, 0.0), want, "case {i}");
+            assert_eq!(
+                decide(&p, attempt, base, &outcome, ra, now, 0.0),
+                want,
+                "case {i}"
+            );
         }
         match decide(&p, 1, 0, &Outcome::Status(410), None, now, 0.0) {
-            Next::Failed { disable: Some(reason) } => assert!(reason.contains("410")),
+            Next::Failed {
+                disable: Some(reason),
+            } => assert!(reason.contains("410")),
             other => panic!("410 must disable, got {other:?}"),
         }
     }

@@ -20,9 +20,16 @@ pub struct Shape<'a> {
 /// Applies `include_result`: keeps a small `data.result` when asked, otherwise drops it
 /// and sets `data.result_omitted: true`.
 pub fn apply_result_rule(data: &Value, include_result: bool) -> Value {
-    let Some(obj) = data.as_object() else { return data.clone() };
-    let Some(result) = obj.get("result") else { return data.clone() };
-    let keep = include_result && serde_json::to_vec(result).map(|b| b.len() <= MAX_RESULT_BYTES).unwrap_or(false);
+    let Some(obj) = data.as_object() else {
+        return data.clone();
+    };
+    let Some(result) = obj.get("result") else {
+        return data.clone();
+    };
+    let keep = include_result
+        && serde_json::to_vec(result)
+            .map(|b| b.len() <= MAX_RESULT_BYTES)
+            .unwrap_or(false);
     if keep {
         return data.clone();
     }
@@ -74,7 +81,13 @@ pub fn template_view(e: &Event, include_result: bool) -> Value {
 }
 
 /// The body for one attempt. `events` is non-empty; only `envelope` carries several.
-pub fn body(shape: &Shape, events: &[Event], request_id: &str, delivery_id: &str, attempt: u32) -> Vec<u8> {
+pub fn body(
+    shape: &Shape,
+    events: &[Event],
+    request_id: &str,
+    delivery_id: &str,
+    attempt: u32,
+) -> Vec<u8> {
     let value = match shape.format.chat() {
         None if shape.format == Format::Event => single_event(&events[0], shape.include_result),
         None => json!({
@@ -87,8 +100,16 @@ pub fn body(shape: &Shape, events: &[Event], request_id: &str, delivery_id: &str
 }
 
 fn render_chat(chat: ChatFormat, shape: &Shape, e: &Event) -> Value {
-    let custom = shape.templates.get(&e.event_type).and_then(|src| Template::parse(src).ok());
-    formats::render(chat, &template_view(e, shape.include_result), custom.as_ref(), shape.settings)
+    let custom = shape
+        .templates
+        .get(&e.event_type)
+        .and_then(|src| Template::parse(src).ok());
+    formats::render(
+        chat,
+        &template_view(e, shape.include_result),
+        custom.as_ref(),
+        shape.settings,
+    )
 }
 
 #[cfg(test)]
@@ -116,10 +137,28 @@ mod tests {
     fn envelope_keys_data_by_object_and_carries_request_ids() {
         let empty = BTreeMap::new();
         let settings = Map::new();
-        let shape = Shape { format: Format::Envelope, include_result: false, templates: &empty, settings: &settings };
-        let body: Value = serde_json::from_slice(&body(&shape, &[event(json!({"score": 0.4}))], "req_1", "dlv_1", 3)).unwrap();
-        assert_eq!(body["request"], json!({"id": "req_1", "idempotency_key": "dlv_1", "attempt": 3}));
-        assert_eq!(body["events"][0]["data"], json!({"evaluation_result": {"score": 0.4}}));
+        let shape = Shape {
+            format: Format::Envelope,
+            include_result: false,
+            templates: &empty,
+            settings: &settings,
+        };
+        let body: Value = serde_json::from_slice(&body(
+            &shape,
+            &[event(json!({"score": 0.4}))],
+            "req_1",
+            "dlv_1",
+            3,
+        ))
+        .unwrap();
+        assert_eq!(
+            body["request"],
+            json!({"id": "req_1", "idempotency_key": "dlv_1", "attempt": 3})
+        );
+        assert_eq!(
+            body["events"][0]["data"],
+            json!({"evaluation_result": {"score": 0.4}})
+        );
         assert_eq!(body["events"][0]["severity"], json!("high"));
         assert_eq!(body["events"][0]["created"], json!(1_732_262_400));
     }
@@ -128,8 +167,20 @@ mod tests {
     fn event_format_is_one_event_with_data_as_posted() {
         let empty = BTreeMap::new();
         let settings = Map::new();
-        let shape = Shape { format: Format::Event, include_result: false, templates: &empty, settings: &settings };
-        let body: Value = serde_json::from_slice(&body(&shape, &[event(json!({"score": 0.4}))], "req_1", "dlv_1", 1)).unwrap();
+        let shape = Shape {
+            format: Format::Event,
+            include_result: false,
+            templates: &empty,
+            settings: &settings,
+        };
+        let body: Value = serde_json::from_slice(&body(
+            &shape,
+            &[event(json!({"score": 0.4}))],
+            "req_1",
+            "dlv_1",
+            1,
+        ))
+        .unwrap();
         assert_eq!(body["data"], json!({"score": 0.4}));
         assert_eq!(body["type"], json!("evaluation.failed"));
         assert!(body.get("request").is_none());
@@ -140,8 +191,14 @@ mod tests {
         let small = json!({"result": {"ok": true}, "x": 1});
         let big = json!({"result": "a".repeat(MAX_RESULT_BYTES + 1), "x": 1});
         assert_eq!(apply_result_rule(&small, true), small);
-        assert_eq!(apply_result_rule(&small, false), json!({"x": 1, "result_omitted": true}));
-        assert_eq!(apply_result_rule(&big, true), json!({"x": 1, "result_omitted": true}));
+        assert_eq!(
+            apply_result_rule(&small, false),
+            json!({"x": 1, "result_omitted": true})
+        );
+        assert_eq!(
+            apply_result_rule(&big, true),
+            json!({"x": 1, "result_omitted": true})
+        );
         assert_eq!(apply_result_rule(&json!({"x": 1}), false), json!({"x": 1}));
         // exactly at the limit is kept (a JSON string of n bytes serialises to n + 2)
         let edge = json!({"result": "a".repeat(MAX_RESULT_BYTES - 2)});

@@ -13,7 +13,10 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(limit: u32) -> Self {
-        RateLimiter { limit: limit as usize, seen: Mutex::new(HashMap::new()) }
+        RateLimiter {
+            limit: limit as usize,
+            seen: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Counts one use by `who` at `now_ms`; `Err(seconds to wait)` when over the limit.
@@ -49,7 +52,11 @@ mod tests {
         assert_eq!(r.check("a", 30), Err(60));
         assert_eq!(r.check("b", 30), Ok(()), "callers are counted apart");
         assert_eq!(r.check("a", 59_999), Err(1));
-        assert_eq!(r.check("a", 60_000), Ok(()), "the first use left the window");
+        assert_eq!(
+            r.check("a", 60_000),
+            Ok(()),
+            "the first use left the window"
+        );
         // uses at 10, 20, 60000 remain; the one at 10 leaves the window 9 ms later
         assert_eq!(r.check("a", 60_001), Err(1));
     }

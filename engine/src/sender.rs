@@ -78,14 +78,20 @@ impl Resolve for GuardedResolver {
             let host = name.as_str().to_string();
             let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await
-                .map_err(|e| Box::new(DnsFailure(format!("{host}: {e}"))) as Box<dyn StdError + Send + Sync>)?
+                .map_err(|e| {
+                    Box::new(DnsFailure(format!("{host}: {e}"))) as Box<dyn StdError + Send + Sync>
+                })?
                 .collect();
             if found.is_empty() {
-                return Err(Box::new(DnsFailure(format!("{host}: no addresses"))) as Box<dyn StdError + Send + Sync>);
+                return Err(Box::new(DnsFailure(format!("{host}: no addresses")))
+                    as Box<dyn StdError + Send + Sync>);
             }
             for addr in &found {
                 if let Err(reason) = netguard::vet(addr.ip(), &allow) {
-                    return Err(Box::new(Blocked(format!("{host} resolves to {} ({reason})", addr.ip()))) as Box<dyn StdError + Send + Sync>);
+                    return Err(Box::new(Blocked(format!(
+                        "{host} resolves to {} ({reason})",
+                        addr.ip()
+                    ))) as Box<dyn StdError + Send + Sync>);
                 }
             }
             Ok(Box::new(found.into_iter()) as Addrs)
@@ -103,7 +109,9 @@ impl Sender {
     pub fn new(allow: AllowList) -> Self {
         let allow = Arc::new(allow);
         let client = reqwest::Client::builder()
-            .dns_resolver(Arc::new(GuardedResolver { allow: allow.clone() }))
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow: allow.clone(),
+            }))
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .connect_timeout(CONNECT_TIMEOUT)
@@ -118,15 +126,20 @@ impl Sender {
     /// Checks a target before sending: scheme, host, and IP-literal hosts (names are
     /// checked at resolution).
     pub fn precheck(&self, url: &str) -> Result<reqwest::Url, Failure> {
-        let parsed = netguard::check_url(url).map_err(|e| Failure { kind: ErrorKind::Blocked, message: e.to_string() })?;
+        let parsed = netguard::check_url(url).map_err(|e| Failure {
+            kind: ErrorKind::Blocked,
+            message: e.to_string(),
+        })?;
         let literal = match parsed.host() {
             Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
             Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
             _ => None,
         };
         if let Some(ip) = literal {
-            netguard::vet(ip, &self.allow)
-                .map_err(|reason| Failure { kind: ErrorKind::Blocked, message: format!("{ip} is not an allowed target ({reason})") })?;
+            netguard::vet(ip, &self.allow).map_err(|reason| Failure {
+                kind: ErrorKind::Blocked,
+                message: format!("{ip} is not an allowed target ({reason})"),
+            })?;
         }
         Ok(parsed)
     }
@@ -134,12 +147,19 @@ impl Sender {
     pub async fn send(&self, req: &Outbound) -> Sent {
         let started = Instant::now();
         let result = self.send_inner(req).await;
-        Sent { result, duration: started.elapsed() }
+        Sent {
+            result,
+            duration: started.elapsed(),
+        }
     }
 
     async fn send_inner(&self, req: &Outbound) -> Result<Received, Failure> {
         let url = self.precheck(&req.url)?;
-        let mut builder = self.client.post(url).timeout(req.timeout).body(req.body.clone());
+        let mut builder = self
+            .client
+            .post(url)
+            .timeout(req.timeout)
+            .body(req.body.clone());
         for (k, v) in &req.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
@@ -148,7 +168,12 @@ impl Sender {
         let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let retry_after = resp
             .headers()
@@ -167,7 +192,12 @@ impl Sender {
                 Err(_) => break,
             }
         }
-        Ok(Received { status, headers, body: String::from_utf8_lossy(&body).into_owned(), retry_after })
+        Ok(Received {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            retry_after,
+        })
     }
 }
 
@@ -176,10 +206,16 @@ fn classify_error(e: &reqwest::Error) -> Failure {
     let mut chain = e.to_string();
     while let Some(s) = source {
         if let Some(b) = s.downcast_ref::<Blocked>() {
-            return Failure { kind: ErrorKind::Blocked, message: b.to_string() };
+            return Failure {
+                kind: ErrorKind::Blocked,
+                message: b.to_string(),
+            };
         }
         if let Some(d) = s.downcast_ref::<DnsFailure>() {
-            return Failure { kind: ErrorKind::Dns, message: d.to_string() };
+            return Failure {
+                kind: ErrorKind::Dns,
+                message: d.to_string(),
+            };
         }
         chain.push_str(": ");
         chain.push_str(&s.to_string());
@@ -188,12 +224,16 @@ fn classify_error(e: &reqwest::Error) -> Failure {
     let lower = chain.to_lowercase();
     let kind = if e.is_timeout() {
         ErrorKind::Timeout
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
         ErrorKind::Tls
     } else if e.is_connect() {
         ErrorKind::Connect
     } else {
         ErrorKind::Http
     };
-    Failure { kind, message: chain }
+    Failure {
+        kind,
+        message: chain,
+    }
 }

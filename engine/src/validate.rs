@@ -28,7 +28,9 @@ pub const TIMEOUT_RANGE_MS: std::ops::RangeInclusive<u64> = 1_000..=30_000;
 
 /// RFC 9110 token characters.
 pub fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 pub fn check_name(name: &str, errors: &mut FieldErrors) {
@@ -55,7 +57,10 @@ pub fn check_description(d: &str, errors: &mut FieldErrors) {
 /// `known` says whether an exact event type name is in the catalog.
 pub fn check_event_types(types: &[String], known: &dyn Fn(&str) -> bool, errors: &mut FieldErrors) {
     if types.is_empty() {
-        errors.add("event_types", "choose at least one event type (or \"*\" for all)");
+        errors.add(
+            "event_types",
+            "choose at least one event type (or \"*\" for all)",
+        );
     }
     let mut seen = HashSet::new();
     for (i, t) in types.iter().enumerate() {
@@ -72,7 +77,11 @@ pub fn check_event_types(types: &[String], known: &dyn Fn(&str) -> bool, errors:
 
 /// `existing_protected` says whether a protected header with this key already has a
 /// stored value (so an update may leave its value out).
-pub fn check_headers(headers: &[HeaderInput], existing_protected: &dyn Fn(&str) -> bool, errors: &mut FieldErrors) {
+pub fn check_headers(
+    headers: &[HeaderInput],
+    existing_protected: &dyn Fn(&str) -> bool,
+    errors: &mut FieldErrors,
+) {
     if headers.len() > MAX_HEADERS {
         errors.add("headers", format!("at most {MAX_HEADERS} headers"));
     }
@@ -81,15 +90,23 @@ pub fn check_headers(headers: &[HeaderInput], existing_protected: &dyn Fn(&str) 
         let key = h.key.trim();
         let field = format!("headers[{i}].key");
         if !is_token(key) {
-            errors.add(field, "must be a valid header name (letters, digits and !#$%&'*+-.^_`|~)");
+            errors.add(
+                field,
+                "must be a valid header name (letters, digits and !#$%&'*+-.^_`|~)",
+            );
         } else if RESERVED_HEADERS.contains(&key.to_ascii_lowercase().as_str()) {
-            errors.add(field, format!("\"{key}\" is set by Herald and cannot be overridden"));
+            errors.add(
+                field,
+                format!("\"{key}\" is set by Herald and cannot be overridden"),
+            );
         } else if !seen.insert(key.to_ascii_lowercase()) {
             errors.add(field, format!("duplicate header \"{key}\""));
         }
         let vfield = format!("headers[{i}].value");
         match &h.value {
-            Some(v) if v.contains(['\r', '\n', '\0']) => errors.add(vfield, "must not contain line breaks"),
+            Some(v) if v.contains(['\r', '\n', '\0']) => {
+                errors.add(vfield, "must not contain line breaks")
+            }
             Some(v) if v.len() > 4096 => errors.add(vfield, "must be at most 4096 bytes"),
             Some(_) => {}
             None if h.protected && existing_protected(key) => {}
@@ -108,7 +125,10 @@ pub fn check_filters(f: &Filters, errors: &mut FieldErrors) {
     }
     for (i, s) in f.subjects.iter().enumerate() {
         if s.kind.is_none() && s.id.is_none() && s.name.is_none() && s.version.is_none() {
-            errors.add(format!("filters.subjects[{i}]"), "set at least one of type, id, name, version");
+            errors.add(
+                format!("filters.subjects[{i}]"),
+                "set at least one of type, id, name, version",
+            );
         }
     }
 }
@@ -121,7 +141,10 @@ pub fn check_batch(b: &BatchSettings, format: Format, errors: &mut FieldErrors) 
         errors.add("batch.max_wait_ms", "must be between 0 and 60000");
     }
     if b.max_events > 1 && !format.batches() {
-        errors.add("batch.max_events", format!("the {} format sends one event per request", format.as_str()));
+        errors.add(
+            "batch.max_events",
+            format!("the {} format sends one event per request", format.as_str()),
+        );
     }
 }
 
@@ -137,16 +160,29 @@ pub fn check_timeout(ms: u64, errors: &mut FieldErrors) {
     }
 }
 
-pub fn check_settings(format: Format, settings: &serde_json::Map<String, serde_json::Value>, errors: &mut FieldErrors) {
+pub fn check_settings(
+    format: Format,
+    settings: &serde_json::Map<String, serde_json::Value>,
+    errors: &mut FieldErrors,
+) {
     for (k, v) in settings {
         if k != "routing_key" {
             errors.add(format!("settings.{k}"), "unknown setting");
-        } else if !v.as_str().is_some_and(|s| !s.trim().is_empty() && s.len() <= 64) {
-            errors.add("settings.routing_key", "must be a non-empty string of at most 64 characters");
+        } else if !v
+            .as_str()
+            .is_some_and(|s| !s.trim().is_empty() && s.len() <= 64)
+        {
+            errors.add(
+                "settings.routing_key",
+                "must be a non-empty string of at most 64 characters",
+            );
         }
     }
     if format == Format::Pagerduty && !settings.contains_key("routing_key") {
-        errors.add("settings.routing_key", "is required for the pagerduty format");
+        errors.add(
+            "settings.routing_key",
+            "is required for the pagerduty format",
+        );
     }
 }
 
@@ -155,7 +191,11 @@ mod tests {
     use super::*;
 
     fn h(key: &str, value: Option<&str>, protected: bool) -> HeaderInput {
-        HeaderInput { key: key.into(), value: value.map(str::to_string), protected }
+        HeaderInput {
+            key: key.into(),
+            value: value.map(str::to_string),
+            protected,
+        }
     }
 
     #[test]
@@ -163,13 +203,34 @@ mod tests {
         let none = |_: &str| false;
         let cases: Vec<(Vec<HeaderInput>, Option<&str>)> = vec![
             (vec![h("Authorization", Some("Token 1"), true)], None),
-            (vec![h("X-Team", Some("ml"), false), h("x-team", Some("2"), false)], Some("headers[1].key")),
-            (vec![h("Bad Header", Some("1"), false)], Some("headers[0].key")),
+            (
+                vec![
+                    h("X-Team", Some("ml"), false),
+                    h("x-team", Some("2"), false),
+                ],
+                Some("headers[1].key"),
+            ),
+            (
+                vec![h("Bad Header", Some("1"), false)],
+                Some("headers[0].key"),
+            ),
             (vec![h("", Some("1"), false)], Some("headers[0].key")),
-            (vec![h("Content-Type", Some("text/plain"), false)], Some("headers[0].key")),
-            (vec![h("webhook-signature", Some("x"), false)], Some("headers[0].key")),
-            (vec![h("X-Herald-Attempt", Some("x"), false)], Some("headers[0].key")),
-            (vec![h("X-A", Some("a\r\nInjected: 1"), false)], Some("headers[0].value")),
+            (
+                vec![h("Content-Type", Some("text/plain"), false)],
+                Some("headers[0].key"),
+            ),
+            (
+                vec![h("webhook-signature", Some("x"), false)],
+                Some("headers[0].key"),
+            ),
+            (
+                vec![h("X-Herald-Attempt", Some("x"), false)],
+                Some("headers[0].key"),
+            ),
+            (
+                vec![h("X-A", Some("a\r\nInjected: 1"), false)],
+                Some("headers[0].value"),
+            ),
             (vec![h("X-A", None, true)], Some("headers[0].value")),
         ];
         for (i, (headers, want)) in cases.into_iter().enumerate() {
@@ -177,12 +238,18 @@ mod tests {
             check_headers(&headers, &none, &mut e);
             match want {
                 None => assert!(e.is_empty(), "case {i}: {e}"),
-                Some(field) => assert!(e.0.contains_key(field), "case {i}: wanted {field}, got {e}"),
+                Some(field) => {
+                    assert!(e.0.contains_key(field), "case {i}: wanted {field}, got {e}")
+                }
             }
         }
         // on update a protected value may be left out when one is stored
         let mut e = FieldErrors::new();
-        check_headers(&[h("Authorization", None, true)], &|k| k == "Authorization", &mut e);
+        check_headers(
+            &[h("Authorization", None, true)],
+            &|k| k == "Authorization",
+            &mut e,
+        );
         assert!(e.is_empty(), "{e}");
     }
 
@@ -190,11 +257,18 @@ mod tests {
     fn event_type_rules() {
         let known = |t: &str| t == "evaluation.failed";
         let mut e = FieldErrors::new();
-        check_event_types(&["evaluation.failed".into(), "alert.*".into(), "*".into()], &known, &mut e);
+        check_event_types(
+            &["evaluation.failed".into(), "alert.*".into(), "*".into()],
+            &known,
+            &mut e,
+        );
         assert!(e.is_empty(), "{e}");
         let mut e = FieldErrors::new();
         check_event_types(&["nope.nothing".into(), "Bad Type".into()], &known, &mut e);
-        assert!(e.0.contains_key("event_types[0]") && e.0.contains_key("event_types[1]"), "{e}");
+        assert!(
+            e.0.contains_key("event_types[0]") && e.0.contains_key("event_types[1]"),
+            "{e}"
+        );
         let mut e = FieldErrors::new();
         check_event_types(&[], &known, &mut e);
         assert!(e.0.contains_key("event_types"));
@@ -204,14 +278,39 @@ mod tests {
     fn number_ranges() {
         let mut e = FieldErrors::new();
         check_timeout(500, &mut e);
-        check_batch(&BatchSettings { max_events: 101, max_wait_ms: 60_001 }, Format::Envelope, &mut e);
-        assert!(e.0.contains_key("timeout_ms") && e.0.contains_key("batch.max_events") && e.0.contains_key("batch.max_wait_ms"));
+        check_batch(
+            &BatchSettings {
+                max_events: 101,
+                max_wait_ms: 60_001,
+            },
+            Format::Envelope,
+            &mut e,
+        );
+        assert!(
+            e.0.contains_key("timeout_ms")
+                && e.0.contains_key("batch.max_events")
+                && e.0.contains_key("batch.max_wait_ms")
+        );
         let mut e = FieldErrors::new();
         check_timeout(30_000, &mut e);
-        check_batch(&BatchSettings { max_events: 100, max_wait_ms: 60_000 }, Format::Envelope, &mut e);
+        check_batch(
+            &BatchSettings {
+                max_events: 100,
+                max_wait_ms: 60_000,
+            },
+            Format::Envelope,
+            &mut e,
+        );
         assert!(e.is_empty(), "{e}");
         let mut e = FieldErrors::new();
-        check_batch(&BatchSettings { max_events: 5, max_wait_ms: 0 }, Format::Slack, &mut e);
+        check_batch(
+            &BatchSettings {
+                max_events: 5,
+                max_wait_ms: 0,
+            },
+            Format::Slack,
+            &mut e,
+        );
         assert!(e.0.contains_key("batch.max_events"));
     }
 

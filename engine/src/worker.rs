@@ -45,7 +45,10 @@ impl Worker {
         }
         let n = claimed.len();
         let hooks = self.webhooks_for(&claimed).await?;
-        let mut running: FuturesUnordered<_> = claimed.into_iter().map(|c| execute(&self.engine, &hooks, c)).collect();
+        let mut running: FuturesUnordered<_> = claimed
+            .into_iter()
+            .map(|c| execute(&self.engine, &hooks, c))
+            .collect();
         let mut updates = Vec::with_capacity(n);
         while let Some(u) = running.next().await {
             updates.extend(u);
@@ -65,14 +68,27 @@ impl Worker {
 
     async fn claim(&self, limit: u32) -> Result<Vec<Claimed>> {
         let now = self.engine.now_ms();
-        self.engine.store().claim_due(now, limit, self.engine.config().lease_ms, &self.token).await
+        self.engine
+            .store()
+            .claim_due(now, limit, self.engine.config().lease_ms, &self.token)
+            .await
     }
 
-    async fn webhooks_for(&self, claimed: &[Claimed]) -> Result<HashMap<String, Arc<StoredWebhook>>> {
+    async fn webhooks_for(
+        &self,
+        claimed: &[Claimed],
+    ) -> Result<HashMap<String, Arc<StoredWebhook>>> {
         let mut ids: Vec<String> = claimed.iter().map(|c| c.webhook_id.clone()).collect();
         ids.sort();
         ids.dedup();
-        Ok(self.engine.store().get_webhooks(&ids).await?.into_iter().map(|w| (w.id.clone(), Arc::new(w))).collect())
+        Ok(self
+            .engine
+            .store()
+            .get_webhooks(&ids)
+            .await?
+            .into_iter()
+            .map(|w| (w.id.clone(), Arc::new(w)))
+            .collect())
     }
 
     async fn record(&self, updates: &[DeliveryUpdate]) -> Result<()> {
@@ -98,8 +114,14 @@ impl Worker {
                 break;
             }
             while tasks.try_join_next().is_some() {}
-            let room = permits.available_permits().min(engine.config().claim_batch as usize);
-            let claimed = if room == 0 { Ok(vec![]) } else { self.claim(room as u32).await };
+            let room = permits
+                .available_permits()
+                .min(engine.config().claim_batch as usize);
+            let claimed = if room == 0 {
+                Ok(vec![])
+            } else {
+                self.claim(room as u32).await
+            };
             let claimed = match claimed {
                 Ok(c) => c,
                 Err(e) => {
@@ -113,7 +135,11 @@ impl Worker {
                     Ok(hooks) => {
                         let hooks = Arc::new(hooks);
                         for c in claimed {
-                            let permit = permits.clone().acquire_owned().await.expect("semaphore open");
+                            let permit = permits
+                                .clone()
+                                .acquire_owned()
+                                .await
+                                .expect("semaphore open");
                             let (engine, hooks, tx) = (engine.clone(), hooks.clone(), tx.clone());
                             tasks.spawn(async move {
                                 if let Some(u) = execute(&engine, &hooks, c).await {
@@ -129,7 +155,11 @@ impl Worker {
             if got as u32 == engine.config().claim_batch && permits.available_permits() > 0 {
                 continue; // more may be due right now
             }
-            let wait = if room == 0 { Duration::from_millis(5) } else { self.idle_wait().await };
+            let wait = if room == 0 {
+                Duration::from_millis(5)
+            } else {
+                self.idle_wait().await
+            };
             tokio::select! {
                 _ = engine.woken() => {}
                 _ = tokio::time::sleep(wait) => {}
@@ -137,12 +167,21 @@ impl Worker {
             }
         }
         drop(tx);
-        if tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await.is_err() {
+        if tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} })
+            .await
+            .is_err()
+        {
             tasks.abort_all();
-            tracing::warn!("in-flight attempts did not finish in time; their deliveries will be retried");
+            tracing::warn!(
+                "in-flight attempts did not finish in time; their deliveries will be retried"
+            );
         }
         let _ = recorder.await;
-        match engine.store().release_lease(&self.token, engine.now_ms()).await {
+        match engine
+            .store()
+            .release_lease(&self.token, engine.now_ms())
+            .await
+        {
             Ok(0) => {}
             Ok(n) => tracing::info!(released = n, "released unfinished deliveries"),
             Err(e) => tracing::error!(error = %e, "releasing leases failed"),
@@ -197,7 +236,11 @@ async fn record_loop(engine: Engine, mut rx: mpsc::Receiver<DeliveryUpdate>) {
 }
 
 /// Attempts one claimed delivery; `None` when its webhook no longer exists.
-async fn execute(engine: &Engine, hooks: &HashMap<String, Arc<StoredWebhook>>, c: Claimed) -> Option<DeliveryUpdate> {
+async fn execute(
+    engine: &Engine,
+    hooks: &HashMap<String, Arc<StoredWebhook>>,
+    c: Claimed,
+) -> Option<DeliveryUpdate> {
     let w = hooks.get(&c.webhook_id)?;
     let now = engine.now_ms();
     let settle = |error: &str| DeliveryUpdate {
@@ -221,7 +264,19 @@ async fn execute(engine: &Engine, hooks: &HashMap<String, Arc<StoredWebhook>>, c
     if c.events.is_empty() {
         return Some(settle("not sent: its events are gone"));
     }
-    match deliver::attempt(engine, w, &c.id, &c.events, c.attempt, c.retry_base, Some(c.lease_token.clone()), Trigger::Queue, false).await {
+    match deliver::attempt(
+        engine,
+        w,
+        &c.id,
+        &c.events,
+        c.attempt,
+        c.retry_base,
+        Some(c.lease_token.clone()),
+        Trigger::Queue,
+        false,
+    )
+    .await
+    {
         Ok(done) => Some(done.update),
         Err(e) => {
             tracing::error!(delivery = %c.id, error = %e, "could not prepare the attempt");

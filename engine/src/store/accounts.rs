@@ -8,39 +8,56 @@ use crate::error::Result;
 use crate::model::{ApiKey, EventType};
 
 impl Store {
-    pub async fn insert_api_key(&self, id: &str, name: &str, prefix: &str, hash: &str, now: i64) -> Result<()> {
-        sqlx::query("INSERT INTO api_keys (id, name, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(id)
-            .bind(name)
-            .bind(prefix)
-            .bind(hash)
-            .bind(now)
-            .execute(&self.write)
-            .await?;
+    pub async fn insert_api_key(
+        &self,
+        id: &str,
+        name: &str,
+        prefix: &str,
+        hash: &str,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO api_keys (id, name, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(prefix)
+        .bind(hash)
+        .bind(now)
+        .execute(&self.write)
+        .await?;
         Ok(())
     }
 
     /// The key id for a live key with this hash, marking it used.
     pub async fn use_api_key(&self, hash: &str, now: i64) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT id, last_used_at FROM api_keys WHERE hash = ? AND revoked_at IS NULL")
-            .bind(hash)
-            .fetch_optional(&self.read)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, last_used_at FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
+        )
+        .bind(hash)
+        .fetch_optional(&self.read)
+        .await?;
         let Some(row) = row else { return Ok(None) };
         let id: String = row.get("id");
         let last: Option<i64> = row.get("last_used_at");
         // Write "last used" at most once a minute per key: not on every request.
         if last.is_none_or(|l| now - l > 60_000) {
-            sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now).bind(&id).execute(&self.write).await?;
+            sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?")
+                .bind(now)
+                .bind(&id)
+                .execute(&self.write)
+                .await?;
         }
         Ok(Some(id))
     }
 
     pub async fn api_key_exists(&self, hash: &str) -> Result<bool> {
-        Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM api_keys WHERE hash = ? AND revoked_at IS NULL")
-            .bind(hash)
-            .fetch_one(&self.write)
-            .await?
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
+        )
+        .bind(hash)
+        .fetch_one(&self.write)
+        .await?
             > 0)
     }
 
@@ -63,19 +80,22 @@ impl Store {
     }
 
     pub async fn revoke_api_key(&self, id: &str, now: i64) -> Result<bool> {
-        let done = sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-            .bind(now)
-            .bind(id)
-            .execute(&self.write)
-            .await?;
+        let done =
+            sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .execute(&self.write)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 
     pub async fn password_hash(&self, username: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE username = ?")
-            .bind(username)
-            .fetch_optional(&self.write)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE username = ?")
+                .bind(username)
+                .fetch_optional(&self.write)
+                .await?,
+        )
     }
 
     pub async fn set_password_hash(&self, username: &str, hash: &str, now: i64) -> Result<()> {
@@ -121,10 +141,26 @@ impl Store {
                     description: r.get("description"),
                     object: r.get("object"),
                     example: serde_json::from_str(r.get("example"))?,
-                    schema: r.get::<Option<String>, _>("schema").map(|s| serde_json::from_str(&s)).transpose()?,
+                    schema: r
+                        .get::<Option<String>, _>("schema")
+                        .map(|s| serde_json::from_str(&s))
+                        .transpose()?,
                     builtin: r.get("builtin"),
                 })
             })
             .collect()
+    }
+}
+
+impl Store {
+    /// Deletes console sessions that have expired (`expiry_date` is unix seconds).
+    pub async fn prune_sessions(&self, now_ms: i64) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM tower_sessions WHERE expiry_date < ?")
+                .bind(now_ms / 1000)
+                .execute(&self.write)
+                .await?
+                .rows_affected(),
+        )
     }
 }

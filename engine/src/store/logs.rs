@@ -19,10 +19,18 @@ fn event_from(r: &SqliteRow) -> Result<Event> {
         created_at: rfc3339(created_ms),
         source: r.get("source"),
         project: r.get("project"),
-        severity: r.get::<Option<String>, _>("severity").and_then(|s| s.parse().ok()),
-        subject: r.get::<Option<String>, _>("subject").map(|s| serde_json::from_str(&s)).transpose()?,
+        severity: r
+            .get::<Option<String>, _>("severity")
+            .and_then(|s| s.parse().ok()),
+        subject: r
+            .get::<Option<String>, _>("subject")
+            .map(|s| serde_json::from_str(&s))
+            .transpose()?,
         data: serde_json::from_str(r.get("data"))?,
-        metadata: r.get::<Option<String>, _>("metadata").map(|s| serde_json::from_str(&s)).transpose()?,
+        metadata: r
+            .get::<Option<String>, _>("metadata")
+            .map(|s| serde_json::from_str(&s))
+            .transpose()?,
     })
 }
 
@@ -35,7 +43,10 @@ fn delivery_from(r: &SqliteRow, event_ids: Vec<String>) -> Delivery {
         event_ids,
         status: DeliveryStatus::parse(&status).unwrap_or(DeliveryStatus::Pending),
         attempts: r.get::<i64, _>("attempts") as u32,
-        next_attempt_at: r.get::<Option<i64>, _>("next_attempt_at").filter(|_| matches!(status.as_str(), "pending" | "retrying")).map(rfc3339),
+        next_attempt_at: r
+            .get::<Option<i64>, _>("next_attempt_at")
+            .filter(|_| matches!(status.as_str(), "pending" | "retrying"))
+            .map(rfc3339),
         last_response_code: r.get::<Option<i64>, _>("last_status").map(|s| s as u16),
         last_error: r.get("last_error"),
         created_at: rfc3339(r.get("created_at")),
@@ -54,9 +65,14 @@ fn attempt_from(r: &SqliteRow) -> Result<Attempt> {
         request_headers: serde_json::from_str(r.get("request_headers"))?,
         request_body: r.get("request_body"),
         response_status: r.get::<Option<i64>, _>("response_status").map(|s| s as u16),
-        response_headers: r.get::<Option<String>, _>("response_headers").map(|s| serde_json::from_str(&s)).transpose()?,
+        response_headers: r
+            .get::<Option<String>, _>("response_headers")
+            .map(|s| serde_json::from_str(&s))
+            .transpose()?,
         response_body: r.get("response_body"),
-        error_kind: r.get::<Option<String>, _>("error_kind").and_then(|s| s.parse::<ErrorKind>().ok()),
+        error_kind: r
+            .get::<Option<String>, _>("error_kind")
+            .and_then(|s| s.parse::<ErrorKind>().ok()),
         error_message: r.get("error_message"),
         next_retry_at: r.get::<Option<i64>, _>("next_retry_at").map(rfc3339),
         trigger: r.get("trigger"),
@@ -68,7 +84,10 @@ const DELIVERY_COLUMNS: &str =
 
 impl Store {
     /// The events of each delivery, in order.
-    pub async fn events_of_deliveries(&self, ids: &[String]) -> Result<HashMap<String, Vec<Event>>> {
+    pub async fn events_of_deliveries(
+        &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, Vec<Event>>> {
         let mut out: HashMap<String, Vec<Event>> = HashMap::new();
         for chunk in ids.chunks(500) {
             let marks = vec!["?"; chunk.len()].join(", ");
@@ -81,7 +100,9 @@ impl Store {
                 q = q.bind(id);
             }
             for row in q.fetch_all(&self.write).await? {
-                out.entry(row.get("delivery_id")).or_default().push(event_from(&row)?);
+                out.entry(row.get("delivery_id"))
+                    .or_default()
+                    .push(event_from(&row)?);
             }
         }
         Ok(out)
@@ -101,13 +122,18 @@ impl Store {
             q = q.bind(id);
         }
         for row in q.fetch_all(&self.read).await? {
-            out.entry(row.get("delivery_id")).or_default().push(row.get("event_id"));
+            out.entry(row.get("delivery_id"))
+                .or_default()
+                .push(row.get("event_id"));
         }
         Ok(out)
     }
 
     pub async fn get_event(&self, id: &str) -> Result<Option<Event>> {
-        let row = sqlx::query("SELECT * FROM events WHERE id = ?").bind(id).fetch_optional(&self.read).await?;
+        let row = sqlx::query("SELECT * FROM events WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
         row.as_ref().map(event_from).transpose()
     }
 
@@ -116,7 +142,10 @@ impl Store {
             "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id IN (SELECT delivery_id FROM delivery_events WHERE event_id = ?) \
              ORDER BY created_at DESC, id DESC"
         );
-        let rows = sqlx::query(&sql).bind(event_id).fetch_all(&self.read).await?;
+        let rows = sqlx::query(&sql)
+            .bind(event_id)
+            .fetch_all(&self.read)
+            .await?;
         self.deliveries_from(rows).await
     }
 
@@ -135,7 +164,10 @@ impl Store {
 
     pub async fn get_delivery(&self, id: &str) -> Result<Option<Delivery>> {
         let sql = format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ?");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.write).await?;
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.write)
+            .await?;
         match row {
             Some(r) => Ok(self.deliveries_from(vec![r]).await?.pop()),
             None => Ok(None),
@@ -143,15 +175,21 @@ impl Store {
     }
 
     pub async fn attempts_of(&self, delivery_id: &str) -> Result<Vec<Attempt>> {
-        let rows = sqlx::query("SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number DESC, started_at DESC")
-            .bind(delivery_id)
-            .fetch_all(&self.write)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number DESC, started_at DESC",
+        )
+        .bind(delivery_id)
+        .fetch_all(&self.write)
+        .await?;
         rows.iter().map(attempt_from).collect()
     }
 
     /// A webhook's delivery log, newest first.
-    pub async fn list_deliveries(&self, webhook_id: &str, q: &DeliveryQuery) -> Result<Page<Delivery>> {
+    pub async fn list_deliveries(
+        &self,
+        webhook_id: &str,
+        q: &DeliveryQuery,
+    ) -> Result<Page<Delivery>> {
         let limit = q.limit.clamp(1, 200) as i64;
         let mut sql = format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE webhook_id = ?");
         if q.status.is_some() {
@@ -190,16 +228,24 @@ impl Store {
         let mut rows = query.bind(limit + 1).fetch_all(&self.read).await?;
         let next_cursor = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
-            rows.last().map(|r| encode_cursor(r.get("created_at"), &r.get::<String, _>("id")))
+            rows.last()
+                .map(|r| encode_cursor(r.get("created_at"), &r.get::<String, _>("id")))
         } else {
             None
         };
-        Ok(Page { data: self.deliveries_from(rows).await?, next_cursor })
+        Ok(Page {
+            data: self.deliveries_from(rows).await?,
+            next_cursor,
+        })
     }
 
     /// Attempts of a webhook since `since` as (started_at, duration_ms, succeeded) — the
     /// raw series behind the console's charts.
-    pub async fn attempt_series(&self, webhook_id: &str, since: i64) -> Result<Vec<(i64, i64, bool)>> {
+    pub async fn attempt_series(
+        &self,
+        webhook_id: &str,
+        since: i64,
+    ) -> Result<Vec<(i64, i64, bool)>> {
         let rows = sqlx::query(
             "SELECT a.started_at, a.duration_ms, a.response_status FROM attempts a JOIN deliveries d ON d.id = a.delivery_id \
              WHERE d.webhook_id = ? AND a.started_at >= ? ORDER BY a.started_at",
@@ -212,14 +258,20 @@ impl Store {
             .iter()
             .map(|r| {
                 let status: Option<i64> = r.get("response_status");
-                (r.get("started_at"), r.get("duration_ms"), matches!(status, Some(200..=299)))
+                (
+                    r.get("started_at"),
+                    r.get("duration_ms"),
+                    matches!(status, Some(200..=299)),
+                )
             })
             .collect())
     }
 
     /// How many deliveries are in each status, for metrics.
     pub async fn delivery_counts(&self) -> Result<Vec<(String, i64)>> {
-        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status").fetch_all(&self.read).await?;
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status")
+            .fetch_all(&self.read)
+            .await?;
         Ok(rows.iter().map(|r| (r.get("status"), r.get("n"))).collect())
     }
 }

@@ -13,8 +13,8 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-pub use queue::{AttemptRecord, Claimed, DeliveryUpdate, NewDelivery, NewEvent};
 pub use queue::Ingested;
+pub use queue::{AttemptRecord, Claimed, DeliveryUpdate, NewDelivery, NewEvent};
 pub use webhooks::{StoredHeader, StoredWebhook};
 
 use crate::error::Result;
@@ -90,7 +90,9 @@ impl Store {
 
 /// The file path behind a `sqlite:` URL, if it names a file.
 pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
         return None;
@@ -115,7 +117,10 @@ mod tests {
     #[test]
     fn sqlite_paths() {
         assert_eq!(sqlite_path("sqlite://herald.db"), Some("herald.db".into()));
-        assert_eq!(sqlite_path("sqlite:///var/lib/h.db?mode=rwc"), Some("/var/lib/h.db".into()));
+        assert_eq!(
+            sqlite_path("sqlite:///var/lib/h.db?mode=rwc"),
+            Some("/var/lib/h.db".into())
+        );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(sqlite_path("postgres://x"), None);
     }

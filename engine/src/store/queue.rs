@@ -107,12 +107,13 @@ impl Store {
     ) -> Result<(Vec<Ingested>, bool)> {
         let mut tx = self.write.begin().await?;
         if let Some(key) = idempotency_key {
-            let seen: Option<String> =
-                sqlx::query_scalar("SELECT response FROM idempotency_keys WHERE key = ? AND created_at > ?")
-                    .bind(key)
-                    .bind(now - idempotency_window_ms)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let seen: Option<String> = sqlx::query_scalar(
+                "SELECT response FROM idempotency_keys WHERE key = ? AND created_at > ?",
+            )
+            .bind(key)
+            .bind(now - idempotency_window_ms)
+            .fetch_optional(&mut *tx)
+            .await?;
             if let Some(response) = seen {
                 return Ok((serde_json::from_str(&response)?, true));
             }
@@ -127,7 +128,10 @@ impl Store {
                 add_to_delivery(&mut tx, sub, e, now).await?;
                 count += 1;
             }
-            answer.push(Ingested { id: e.id.clone(), deliveries: count });
+            answer.push(Ingested {
+                id: e.id.clone(),
+                deliveries: count,
+            });
         }
         if let Some(key) = idempotency_key {
             sqlx::query("INSERT OR REPLACE INTO idempotency_keys (key, response, created_at) VALUES (?, ?, ?)")
@@ -143,10 +147,24 @@ impl Store {
 
     /// Stores one event and one delivery of it to `webhook_id`, due now, bypassing
     /// subscriptions (test events).
-    pub async fn insert_direct(&self, event: &NewEvent, delivery: &NewDelivery, now: i64) -> Result<()> {
+    pub async fn insert_direct(
+        &self,
+        event: &NewEvent,
+        delivery: &NewDelivery,
+        now: i64,
+    ) -> Result<()> {
         let mut tx = self.write.begin().await?;
         insert_event(&mut tx, event, now).await?;
-        insert_delivery(&mut tx, &delivery.id, &delivery.webhook_id, &event.event_type, now, now, false).await?;
+        insert_delivery(
+            &mut tx,
+            &delivery.id,
+            &delivery.webhook_id,
+            &event.event_type,
+            now,
+            now,
+            false,
+        )
+        .await?;
         link(&mut tx, &delivery.id, 0, &event.id).await?;
         tx.commit().await?;
         Ok(())
@@ -154,7 +172,13 @@ impl Store {
 
     /// Claims up to `limit` due deliveries (including those whose lease expired) for
     /// `lease_ms`, and reads their events.
-    pub async fn claim_due(&self, now: i64, limit: u32, lease_ms: i64, token: &str) -> Result<Vec<Claimed>> {
+    pub async fn claim_due(
+        &self,
+        now: i64,
+        limit: u32,
+        lease_ms: i64,
+        token: &str,
+    ) -> Result<Vec<Claimed>> {
         let rows = sqlx::query(
             "UPDATE deliveries SET status = 'delivering', lease_token = ?, due_at = ?, batch_open = 0, updated_at = ? \
              WHERE id IN (SELECT id FROM deliveries WHERE due_at <= ? ORDER BY due_at LIMIT ?) \
@@ -262,15 +286,30 @@ impl Store {
              last_error = NULL, updated_at = ? WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = ? \
              AND status = 'failed' AND created_at >= ? AND created_at < ?{filter} ORDER BY created_at LIMIT ?)"
         );
-        let mut q = sqlx::query(&sql).bind(now).bind(now).bind(now).bind(webhook_id).bind(since).bind(until);
+        let mut q = sqlx::query(&sql)
+            .bind(now)
+            .bind(now)
+            .bind(now)
+            .bind(webhook_id)
+            .bind(since)
+            .bind(until);
         for b in &binds {
             q = q.bind(b);
         }
-        Ok(q.bind(max as i64).execute(&self.write).await?.rows_affected())
+        Ok(q.bind(max as i64)
+            .execute(&self.write)
+            .await?
+            .rows_affected())
     }
 
     /// Marks a delivery as being sent by a manual resend; fails when a worker holds it.
-    pub async fn begin_resend(&self, delivery_id: &str, token: &str, now: i64, lease_ms: i64) -> Result<Option<(String, u32, String)>> {
+    pub async fn begin_resend(
+        &self,
+        delivery_id: &str,
+        token: &str,
+        now: i64,
+        lease_ms: i64,
+    ) -> Result<Option<(String, u32, String)>> {
         let row = sqlx::query(
             "UPDATE deliveries SET lease_token = ?, due_at = CASE WHEN due_at IS NULL THEN NULL ELSE ? END, updated_at = ? \
              WHERE id = ? AND status != 'delivering' RETURNING webhook_id, attempts, status",
@@ -281,7 +320,13 @@ impl Store {
         .bind(delivery_id)
         .fetch_optional(&self.write)
         .await?;
-        Ok(row.map(|r| (r.get("webhook_id"), r.get::<i64, _>("attempts") as u32 + 1, r.get("status"))))
+        Ok(row.map(|r| {
+            (
+                r.get("webhook_id"),
+                r.get::<i64, _>("attempts") as u32 + 1,
+                r.get("status"),
+            )
+        }))
     }
 
     /// Releases leases held by a previous run of this process (one Herald per database):
@@ -308,18 +353,22 @@ impl Store {
 
     /// When the next delivery becomes due, if any.
     pub async fn next_due(&self) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT MIN(due_at) FROM deliveries WHERE due_at IS NOT NULL")
-            .fetch_one(&self.read)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT MIN(due_at) FROM deliveries WHERE due_at IS NOT NULL")
+                .fetch_one(&self.read)
+                .await?,
+        )
     }
 
     /// Drops idempotency keys older than the window.
     pub async fn prune_idempotency_keys(&self, older_than: i64) -> Result<u64> {
-        Ok(sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= ?")
-            .bind(older_than)
-            .execute(&self.write)
-            .await?
-            .rows_affected())
+        Ok(
+            sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= ?")
+                .bind(older_than)
+                .execute(&self.write)
+                .await?
+                .rows_affected(),
+        )
     }
 }
 
@@ -370,7 +419,12 @@ async fn insert_delivery(
     Ok(())
 }
 
-async fn link(conn: &mut SqliteConnection, delivery_id: &str, position: i64, event_id: &str) -> Result<()> {
+async fn link(
+    conn: &mut SqliteConnection,
+    delivery_id: &str,
+    position: i64,
+    event_id: &str,
+) -> Result<()> {
     sqlx::query("INSERT INTO delivery_events (delivery_id, position, event_id) VALUES (?, ?, ?)")
         .bind(delivery_id)
         .bind(position)
@@ -381,7 +435,12 @@ async fn link(conn: &mut SqliteConnection, delivery_id: &str, position: i64, eve
 }
 
 /// Adds `e` to `sub`'s open batch when it batches and one is open, else to a new delivery.
-async fn add_to_delivery(conn: &mut SqliteConnection, sub: &fanout::Subscription, e: &NewEvent, now: i64) -> Result<()> {
+async fn add_to_delivery(
+    conn: &mut SqliteConnection,
+    sub: &fanout::Subscription,
+    e: &NewEvent,
+    now: i64,
+) -> Result<()> {
     let batching = sub.format.batches() && sub.batch.max_events > 1;
     if batching {
         let open = sqlx::query("SELECT id, event_count FROM deliveries WHERE webhook_id = ? AND batch_open = 1 LIMIT 1")
@@ -411,7 +470,11 @@ async fn add_to_delivery(conn: &mut SqliteConnection, sub: &fanout::Subscription
         }
     }
     let id = crate::ids::new_id(crate::ids::DELIVERY, now);
-    let due = if batching { now + sub.batch.max_wait_ms as i64 } else { now };
+    let due = if batching {
+        now + sub.batch.max_wait_ms as i64
+    } else {
+        now
+    };
     insert_delivery(&mut *conn, &id, &sub.id, &e.event_type, due, now, batching).await?;
     link(conn, &id, 0, &e.id).await
 }
@@ -470,18 +533,25 @@ async fn apply_health(conn: &mut SqliteConnection, u: &DeliveryUpdate) -> Result
     let reason = match &u.disable_reason {
         Some(r) => Some(r.clone()),
         None if u.final_failure => {
-            let since: Option<i64> = sqlx::query_scalar("SELECT failing_since FROM webhooks WHERE id = ? AND active = 1")
-                .bind(&u.webhook_id)
-                .fetch_optional(&mut *conn)
-                .await?
-                .flatten();
-            since
-                .filter(|s| u.now - s >= u.disable_after_ms)
-                .map(|s| format!("Disabled automatically: every delivery has failed since {}", crate::clock::rfc3339(s)))
+            let since: Option<i64> = sqlx::query_scalar(
+                "SELECT failing_since FROM webhooks WHERE id = ? AND active = 1",
+            )
+            .bind(&u.webhook_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten();
+            since.filter(|s| u.now - s >= u.disable_after_ms).map(|s| {
+                format!(
+                    "Disabled automatically: every delivery has failed since {}",
+                    crate::clock::rfc3339(s)
+                )
+            })
         }
         None => None,
     };
-    let Some(reason) = reason else { return Ok(None) };
+    let Some(reason) = reason else {
+        return Ok(None);
+    };
     let done = sqlx::query("UPDATE webhooks SET active = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND active = 1")
         .bind(&reason)
         .bind(u.now)

@@ -86,7 +86,8 @@ impl TryFrom<WebhookRow> for StoredWebhook {
     type Error = EngineError;
     fn try_from(r: WebhookRow) -> Result<Self> {
         Ok(StoredWebhook {
-            format: Format::parse(&r.format).ok_or_else(|| EngineError::Corrupt(format!("format {}", r.format)))?,
+            format: Format::parse(&r.format)
+                .ok_or_else(|| EngineError::Corrupt(format!("format {}", r.format)))?,
             event_types: serde_json::from_str(&r.event_types)?,
             filters: serde_json::from_str(&r.filters)?,
             headers: serde_json::from_str(&r.headers)?,
@@ -205,14 +206,20 @@ impl Store {
     pub async fn delete_webhook(&self, id: &str) -> Result<bool> {
         let mut tx = self.write.begin().await?;
         // attempts and delivery_events go with their deliveries (ON DELETE CASCADE).
-        let done = sqlx::query("DELETE FROM webhooks WHERE id = ?").bind(id).execute(&mut *tx).await?;
+        let done = sqlx::query("DELETE FROM webhooks WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 
     pub async fn get_webhook(&self, id: &str) -> Result<Option<StoredWebhook>> {
         let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE id = ?");
-        let row: Option<WebhookRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.write).await?;
+        let row: Option<WebhookRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.write)
+            .await?;
         row.map(StoredWebhook::try_from).transpose()
     }
 
@@ -227,12 +234,22 @@ impl Store {
         for id in ids {
             q = q.bind(id);
         }
-        q.fetch_all(&self.read).await?.into_iter().map(StoredWebhook::try_from).collect()
+        q.fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .map(StoredWebhook::try_from)
+            .collect()
     }
 
     /// Newest first; `cursor` continues a previous page.
-    pub async fn list_webhooks(&self, limit: u32, cursor: Option<&str>) -> Result<(Vec<StoredWebhook>, Option<String>)> {
-        let (t, id) = cursor.and_then(decode_cursor).unwrap_or((i64::MAX, String::new()));
+    pub async fn list_webhooks(
+        &self,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<StoredWebhook>, Option<String>)> {
+        let (t, id) = cursor
+            .and_then(decode_cursor)
+            .unwrap_or((i64::MAX, String::new()));
         let sql = format!(
             "SELECT {COLUMNS} FROM webhooks WHERE (created_at < ? OR (created_at = ? AND id < ?) OR ? = '') \
              ORDER BY created_at DESC, id DESC LIMIT ?"
@@ -245,7 +262,10 @@ impl Store {
             .bind(limit as i64 + 1)
             .fetch_all(&self.write)
             .await?;
-        let mut list: Vec<StoredWebhook> = rows.into_iter().map(StoredWebhook::try_from).collect::<Result<_>>()?;
+        let mut list: Vec<StoredWebhook> = rows
+            .into_iter()
+            .map(StoredWebhook::try_from)
+            .collect::<Result<_>>()?;
         let next = if list.len() > limit as usize {
             list.truncate(limit as usize);
             list.last().map(|w| encode_cursor(w.created_at, &w.id))
@@ -256,7 +276,13 @@ impl Store {
     }
 
     /// Sets a webhook active or inactive; clears the disabled reason when activating.
-    pub async fn set_webhook_active(&self, id: &str, active: bool, reason: Option<&str>, now: i64) -> Result<bool> {
+    pub async fn set_webhook_active(
+        &self,
+        id: &str,
+        active: bool,
+        reason: Option<&str>,
+        now: i64,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE webhooks SET active = ?, disabled_reason = ?, \
              failing_since = CASE WHEN ? THEN NULL ELSE failing_since END, updated_at = ? WHERE id = ?",
@@ -272,7 +298,9 @@ impl Store {
     }
 
     /// Active webhooks as fan-out sees them, inside the caller's transaction.
-    pub(super) async fn subscriptions(conn: &mut sqlx::SqliteConnection) -> Result<Vec<Subscription>> {
+    pub(super) async fn subscriptions(
+        conn: &mut sqlx::SqliteConnection,
+    ) -> Result<Vec<Subscription>> {
         let rows = sqlx::query("SELECT id, event_types, filters, format, batch_max_events, batch_max_wait_ms FROM webhooks WHERE active = 1")
             .fetch_all(conn)
             .await?;
@@ -294,6 +322,8 @@ impl Store {
     }
 
     pub async fn count_webhooks(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM webhooks").fetch_one(&self.read).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM webhooks")
+            .fetch_one(&self.read)
+            .await?)
     }
 }

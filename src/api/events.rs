@@ -1,0 +1,157 @@
+//! `POST /events`, `GET /events/{id}`, and the event-type catalog.
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use engine::model::{EventDetail, EventInput, EventType, EventTypeInput};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{parse, ApiJson, Caller};
+use crate::state::AppState;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Ingested {
+    pub id: String,
+    pub deliveries: usize,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct IngestAnswer {
+    pub data: Vec<Ingested>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EventTypes {
+    pub data: Vec<EventType>,
+}
+
+/// Ingest one event, or `{"events": [...]}` (at most 1000). Answers 202 once the events
+/// and their deliveries are durable.
+#[utoipa::path(post, path = "/events", tag = "events",
+    request_body(content = EventInput, description = "one event, or {\"events\": [...]}"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "dedups for 24 h")),
+    responses((status = 202, body = IngestAnswer), (status = 422, body = super::error::Problem)))]
+pub async fn ingest(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<impl IntoResponse> {
+    let is_json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported media type",
+            "send Content-Type: application/json",
+        ));
+    }
+    let value: Value = parse(&body)?;
+    let inputs: Vec<EventInput> = match value.as_object() {
+        Some(obj) if obj.contains_key("events") && !obj.contains_key("type") => {
+            if obj.len() != 1 {
+                return Err(ApiError::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "body",
+                    "a batch has only the field \"events\"",
+                ));
+            }
+            let list = obj["events"].as_array().ok_or_else(|| {
+                ApiError::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "events",
+                    "must be an array",
+                )
+            })?;
+            let mut out = Vec::with_capacity(list.len());
+            for (i, item) in list.iter().enumerate() {
+                let one: EventInput = parse(item.to_string().as_bytes()).map_err(|mut e| {
+                    e.errors = e
+                        .errors
+                        .into_iter()
+                        .map(|(k, v)| (format!("events[{i}].{k}"), v))
+                        .collect();
+                    e
+                })?;
+                out.push(one);
+            }
+            out
+        }
+        Some(_) => vec![parse(&body)?],
+        None => {
+            return Err(ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "body",
+                "must be an event object or {\"events\": [...]}",
+            ))
+        }
+    };
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|k| format!("{}:{k}", caller.key_id));
+    if key.as_ref().is_some_and(|k| k.len() > 300) {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Idempotency-Key",
+            "must be at most 255 characters",
+        ));
+    }
+    let (answer, replayed) = state.engine.ingest(inputs, key.as_deref()).await?;
+    let data = answer
+        .into_iter()
+        .map(|i| Ingested {
+            id: i.id,
+            deliveries: i.deliveries,
+        })
+        .collect();
+    let mut res = (StatusCode::ACCEPTED, Json(IngestAnswer { data })).into_response();
+    if replayed {
+        res.headers_mut().insert(
+            "idempotent-replayed",
+            axum::http::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(res)
+}
+
+/// The event and its deliveries.
+#[utoipa::path(get, path = "/events/{id}", tag = "events", params(("id" = String, Path)),
+    responses((status = 200, body = EventDetail), (status = 404, body = super::error::Problem)))]
+pub async fn get_event(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<EventDetail>> {
+    Ok(Json(state.engine.get_event(&id).await?))
+}
+
+/// The event-type catalog.
+#[utoipa::path(get, path = "/event-types", tag = "event types", responses((status = 200, body = EventTypes)))]
+pub async fn list_types(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> ApiResult<Json<EventTypes>> {
+    Ok(Json(EventTypes {
+        data: state.engine.list_event_types().await?,
+    }))
+}
+
+/// Adds an event type to the catalog.
+#[utoipa::path(post, path = "/event-types", tag = "event types", request_body = EventTypeInput,
+    responses((status = 201, body = EventType), (status = 409, body = super::error::Problem)))]
+pub async fn create_type(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiJson(input): ApiJson<EventTypeInput>,
+) -> ApiResult<impl IntoResponse> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.engine.create_event_type(input).await?),
+    ))
+}

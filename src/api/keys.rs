@@ -1,0 +1,62 @@
+//! API keys over the API: list, create (shown once), revoke.
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use engine::model::ApiKey;
+use serde::{Deserialize, Serialize};
+
+use super::error::{ApiResult, Problem};
+use super::extract::{ApiJson, Caller};
+use crate::state::AppState;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateKey {
+    pub name: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedKey {
+    #[serde(flatten)]
+    pub key: ApiKey,
+    /// Shown only in this answer.
+    pub secret: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Keys {
+    pub data: Vec<ApiKey>,
+}
+
+/// Live API keys (never their values).
+#[utoipa::path(get, path = "/api-keys", tag = "api keys", responses((status = 200, body = Keys)))]
+pub async fn list(State(state): State<AppState>, _caller: Caller) -> ApiResult<Json<Keys>> {
+    Ok(Json(Keys {
+        data: state.engine.list_api_keys().await?,
+    }))
+}
+
+/// Creates a key; its value is in this answer only.
+#[utoipa::path(post, path = "/api-keys", tag = "api keys", request_body = CreateKey,
+    responses((status = 201, body = CreatedKey), (status = 422, body = Problem)))]
+pub async fn create(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiJson(req): ApiJson<CreateKey>,
+) -> ApiResult<impl IntoResponse> {
+    let (key, secret) = state.engine.create_api_key(&req.name).await?;
+    Ok((StatusCode::CREATED, Json(CreatedKey { key, secret })))
+}
+
+/// Revokes a key.
+#[utoipa::path(delete, path = "/api-keys/{id}", tag = "api keys", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    state.engine.revoke_api_key(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

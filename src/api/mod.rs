@@ -1,0 +1,129 @@
+//! The REST API (`/api/v1`, SPEC §4). Handlers are thin: parse, authorise, call the
+//! engine, map errors. The router and the OpenAPI document are built from the same
+//! annotations, so a route cannot be missing from `openapi.json`.
+mod deliveries;
+pub mod error;
+mod events;
+pub mod extract;
+mod keys;
+mod webhooks;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Herald API", description = "Webhook delivery for ML evaluation and monitoring platforms."),
+    servers((url = "/api/v1")),
+    modifiers(&BearerAuth),
+    security(("api_key" = [])),
+    components(schemas(error::Problem))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Every route with its OpenAPI description.
+pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(events::ingest))
+        .routes(routes!(events::get_event))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(
+            webhooks::get_one,
+            webhooks::patch,
+            webhooks::delete
+        ))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::validate))
+        .routes(routes!(webhooks::secret))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(deliveries::list_for_webhook))
+        .routes(routes!(deliveries::retry_failed))
+        .routes(routes!(deliveries::get_one))
+        .routes(routes!(deliveries::resend))
+        .routes(routes!(events::list_types, events::create_type))
+        .routes(routes!(keys::list, keys::create))
+        .routes(routes!(keys::revoke))
+        .split_for_parts()
+}
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented().1
+}
+
+pub fn router() -> Router<AppState> {
+    let (api, doc) = documented();
+    let doc = std::sync::Arc::new(doc);
+    api.route(
+        "/openapi.json",
+        get(move || async move { Json(doc.as_ref().clone()) }),
+    )
+    .fallback(|| async { error::ApiError::not_found("route") })
+    .layer(DefaultBodyLimit::max(extract::MAX_BODY))
+}
+
+/// `?limit=&cursor=` of list endpoints.
+#[derive(Deserialize, Debug, Default, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// At most 200; default 50.
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn limit(&self) -> u32 {
+        self.limit.unwrap_or(50).clamp(1, 200)
+    }
+}
+
+/// `{"data": [...], "next_cursor": ...}`
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct List<T: utoipa::ToSchema> {
+    pub data: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T: utoipa::ToSchema> From<engine::model::Page<T>> for List<T> {
+    fn from(p: engine::model::Page<T>) -> Self {
+        List {
+            data: p.data,
+            next_cursor: p.next_cursor,
+        }
+    }
+}
+
+/// Query strings with the same field-level errors as bodies.
+pub fn query<T: serde::de::DeserializeOwned>(raw: Option<&str>) -> Result<T, error::ApiError> {
+    let de =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.unwrap_or("").as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let message = e.inner().to_string();
+        let mut path = e.path().to_string();
+        if let Some(name) = message
+            .strip_prefix("unknown field `")
+            .and_then(|r| r.split('`').next())
+        {
+            path = name.to_string();
+        }
+        error::ApiError::field(axum::http::StatusCode::UNPROCESSABLE_ENTITY, path, message)
+    })
+}

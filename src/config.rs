@@ -1,0 +1,165 @@
+//! Configuration: every setting of SPEC §6 as a flag with its environment variable.
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "herald",
+    version,
+    about = "Self-hosted webhook delivery with a browser console"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub config: Config,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the API, the console and the delivery worker (the default).
+    Serve,
+    /// Manage API keys.
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
+    /// Manage the console's admin account.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Create a key and print it once.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Set the admin password (read from standard input, or --password).
+    SetPassword {
+        #[arg(long, env = "HERALD_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Config {
+    /// Listen address (falls back to LEPTOS_SITE_ADDR, then 127.0.0.1:3000).
+    #[arg(long, env = "HERALD_ADDR", global = true)]
+    pub addr: Option<String>,
+    /// The store.
+    #[arg(
+        long,
+        env = "HERALD_DATABASE_URL",
+        default_value = "sqlite://herald.db",
+        global = true
+    )]
+    pub database_url: String,
+    /// 32-byte base64 key sealing secrets at rest; generated into herald.key beside the database when absent.
+    #[arg(long, env = "HERALD_MASTER_KEY", hide_env_values = true, global = true)]
+    pub master_key: Option<String>,
+    /// Sets the admin password at start.
+    #[arg(
+        long,
+        env = "HERALD_ADMIN_PASSWORD",
+        hide_env_values = true,
+        global = true
+    )]
+    pub admin_password: Option<String>,
+    /// Ensures an API key with exactly this value exists.
+    #[arg(
+        long,
+        env = "HERALD_BOOTSTRAP_API_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub bootstrap_api_key: Option<String>,
+    /// CIDRs that may be delivered to even though private, e.g. 127.0.0.0/8.
+    #[arg(
+        long,
+        env = "HERALD_ALLOWED_TARGETS",
+        default_value = "",
+        global = true
+    )]
+    pub allowed_targets: String,
+    /// Auto-disable a webhook whose deliveries all failed for this long (e.g. 5d, 12h, 30m).
+    #[arg(long, env = "HERALD_DISABLE_AFTER", default_value = "5d", value_parser = parse_duration, global = true)]
+    pub disable_after: Duration,
+    /// Test and validate sends allowed per minute per user or key.
+    #[arg(
+        long,
+        env = "HERALD_TEST_RATE_LIMIT",
+        default_value_t = 10,
+        global = true
+    )]
+    pub test_rate_limit: u32,
+    /// Log filter (tracing EnvFilter syntax).
+    #[arg(long, env = "HERALD_LOG", default_value = "info", global = true)]
+    pub log: String,
+    /// Where the console's built assets live.
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
+    pub site_root: String,
+    /// The public URL; when https, session cookies are marked Secure.
+    #[arg(long, env = "HERALD_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+}
+
+impl Config {
+    pub fn listen_addr(&self) -> String {
+        self.addr
+            .clone()
+            .or_else(|| std::env::var("LEPTOS_SITE_ADDR").ok())
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+    }
+}
+
+/// `5d`, `12h`, `30m`, `45s`, `250ms`, or plain seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a duration like 5d, 12h, 30m or 45s"))?;
+    let ms = match unit {
+        "" | "s" => n * 1000,
+        "ms" => n,
+        "m" => n * 60_000,
+        "h" => n * 3_600_000,
+        "d" => n * 86_400_000,
+        _ => {
+            return Err(format!(
+                "unknown unit \"{unit}\" in \"{s}\" (use ms, s, m, h or d)"
+            ))
+        }
+    };
+    Ok(Duration::from_millis(ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5d"), Ok(Duration::from_secs(5 * 86_400)));
+        assert_eq!(parse_duration("12h"), Ok(Duration::from_secs(12 * 3600)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert!(parse_duration("5 weeks").is_err());
+        assert!(parse_duration("d").is_err());
+    }
+}

@@ -1,0 +1,284 @@
+//! Start-up: logging, the store and master key, the engine, the admin account and the
+//! bootstrap key, the worker, the router, and a clean shutdown on SIGTERM / Ctrl-C.
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use axum::routing::{get, post};
+use axum::Router;
+use engine::netguard::AllowList;
+use engine::secrets::{load_or_create_key_file, MasterKey};
+use engine::store::{sqlite_path, Store};
+use engine::{Engine, EngineConfig, Worker};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::sync::watch;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::state::AppState;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+pub fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+/// The master key: from the setting, or the key file beside the database (created 0600).
+fn master_key(config: &Config) -> Result<MasterKey, BoxError> {
+    if let Some(k) = &config.master_key {
+        return MasterKey::from_base64(k).map_err(|e| format!("HERALD_MASTER_KEY: {e}").into());
+    }
+    let dir = sqlite_path(&config.database_url)
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let path = dir.join("herald.key");
+    let (key, created) = load_or_create_key_file(&path)
+        .map_err(|e| format!("master key file {}: {e}", path.display()))?;
+    if created {
+        tracing::info!(path = %path.display(), "created a new master key; back it up with the database");
+    }
+    Ok(key)
+}
+
+fn engine_config(config: &Config) -> Result<EngineConfig, BoxError> {
+    let allowed: AllowList = config
+        .allowed_targets
+        .parse()
+        .map_err(|e| format!("HERALD_ALLOWED_TARGETS: {e}"))?;
+    Ok(EngineConfig {
+        allowed_targets: allowed,
+        disable_after_ms: config.disable_after.as_millis() as i64,
+        test_rate_limit: config.test_rate_limit,
+        ..EngineConfig::default()
+    })
+}
+
+/// Opens the store and the engine (used by every command).
+pub async fn open_engine(config: &Config) -> Result<Engine, BoxError> {
+    if let Some(path) = sqlite_path(&config.database_url) {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+    }
+    let store = Store::open(&config.database_url).await?;
+    let key = master_key(config)?;
+    Ok(Engine::builder(engine_config(config)?)
+        .open(store, key)
+        .await?)
+}
+
+pub async fn create_api_key(config: Config, name: &str) -> Result<(), BoxError> {
+    let engine = open_engine(&config).await?;
+    let (key, plaintext) = engine.create_api_key(name).await?;
+    eprintln!(
+        "Created API key {} ({}). It is shown only this once:",
+        key.name, key.id
+    );
+    println!("{plaintext}");
+    Ok(())
+}
+
+pub async fn set_admin_password(config: Config, password: Option<String>) -> Result<(), BoxError> {
+    let engine = open_engine(&config).await?;
+    let password = match password {
+        Some(p) => p,
+        None => {
+            eprintln!("New admin password (one line on standard input):");
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    engine.set_admin_password(&password).await?;
+    eprintln!("The admin password is set.");
+    Ok(())
+}
+
+/// Admin password from the setting, or a one-time setup password printed once.
+async fn ensure_admin(engine: &Engine, config: &Config) -> Result<(), BoxError> {
+    if let Some(p) = &config.admin_password {
+        engine.set_admin_password(p).await?;
+        return Ok(());
+    }
+    if !engine.has_admin().await? {
+        let token = engine::signing::generate_secret()
+            .trim_start_matches("whsec_")
+            .replace(['+', '/', '='], "");
+        engine.set_admin_password(&token).await?;
+        // Printed to the terminal only, never to the log.
+        eprintln!("\n  No admin password is set. Sign in once as \"admin\" with this one-time setup password,\n  then change it under Settings:\n\n      {token}\n");
+    }
+    Ok(())
+}
+
+/// The whole HTTP application for an engine (also used by in-process tests).
+pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError> {
+    let mut conf = get_configuration(None)?;
+    conf.leptos_options.site_root = config.site_root.clone().into();
+    conf.leptos_options.output_name = "herald".into();
+    let leptos_options = conf.leptos_options;
+    let state = AppState {
+        engine: engine.clone(),
+        leptos_options: leptos_options.clone(),
+        metrics: Metrics::install(),
+    };
+
+    let sessions = SqliteStore::new(engine.store().write_pool().clone());
+    let secure = config
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("herald_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(secure)
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::days(7),
+        ));
+
+    let routes = generate_route_list(app::App);
+    let ctx_engine = engine.clone();
+    let provide = move || provide_context(ctx_engine.clone());
+    let fn_engine = engine.clone();
+    let server_fns = post(move |req: axum::extract::Request| {
+        let engine = fn_engine.clone();
+        async move {
+            leptos_axum::handle_server_fns_with_context(
+                move || provide_context(engine.clone()),
+                req,
+            )
+            .await
+        }
+    })
+    .layer(axum::middleware::from_fn(crate::security::guard_server_fns));
+
+    let console = Router::new()
+        .route(
+            "/console-api/{*fn_name}",
+            server_fns.clone().get(server_fns_get_refused),
+        )
+        .leptos_routes_with_context(&state, routes, provide, {
+            let options = leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
+        .layer(axum::middleware::from_fn(crate::security::page_headers))
+        .layer(session_layer);
+
+    Ok(Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(crate::metrics::render))
+        .nest("/api/v1", crate::api::router())
+        .merge(console)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state))
+}
+
+async fn server_fns_get_refused() -> impl axum::response::IntoResponse {
+    (
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        [(axum::http::header::ALLOW, "POST")],
+        "server functions take POST only",
+    )
+}
+
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> impl axum::response::IntoResponse {
+    match state.engine.store().ping().await {
+        Ok(()) => (axum::http::StatusCode::OK, "ok"),
+        Err(_) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "store unavailable",
+        ),
+    }
+}
+
+pub async fn serve(config: Config) -> Result<(), BoxError> {
+    let engine = open_engine(&config).await?;
+    ensure_admin(&engine, &config).await?;
+    if let Some(key) = &config.bootstrap_api_key {
+        if engine.ensure_api_key("bootstrap", key).await? {
+            tracing::info!("created the bootstrap API key");
+        }
+    }
+    let released = engine.store().release_stale_leases(engine.now_ms()).await?;
+    if released > 0 {
+        tracing::info!(
+            released,
+            "deliveries interrupted by the last stop are due again"
+        );
+    }
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let worker =
+        tokio::spawn(Worker::new(engine.clone()).run(stop_rx.clone(), Duration::from_secs(10)));
+    let housekeeping = tokio::spawn(housekeeping(engine.clone(), stop_rx));
+
+    let app = router(engine.clone(), &config).await?;
+    let addr = config.listen_addr();
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    tracing::info!("Herald listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("shutting down: finishing in-flight deliveries");
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+    let _ = housekeeping.await;
+    engine.store().close().await;
+    Ok(())
+}
+
+/// Periodic chores: forget old idempotency keys and expired sessions.
+async fn housekeeping(engine: Engine, mut stop: watch::Receiver<bool>) {
+    loop {
+        let now = engine.now_ms();
+        if let Err(e) = engine
+            .store()
+            .prune_idempotency_keys(now - engine.config().idempotency_window_ms)
+            .await
+        {
+            tracing::warn!(error = %e, "pruning idempotency keys failed");
+        }
+        if let Err(e) = engine.store().prune_sessions(now).await {
+            tracing::warn!(error = %e, "pruning sessions failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -291,10 +291,9 @@ impl Engine {
             id: ids::new_id(ids::DELIVERY, now),
             webhook_id: w.id.clone(),
         };
-        self.store().insert_direct(&event, &delivery, now).await?;
         let token = ids::new_id("tst", now);
         self.store()
-            .begin_resend(&delivery.id, &token, now, self.config().lease_ms)
+            .insert_direct(&event, &delivery, now, &token, now + self.config().lease_ms)
             .await?;
         let stored = self
             .store()

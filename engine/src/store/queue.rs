@@ -145,13 +145,16 @@ impl Store {
         Ok((answer, false))
     }
 
-    /// Stores one event and one delivery of it to `webhook_id`, due now, bypassing
-    /// subscriptions (test events).
+    /// Stores one event and one delivery of it to `webhook_id`, bypassing subscriptions
+    /// (test events). The delivery is born leased to `lease_token` until `lease_until`, so
+    /// no worker can claim (and send it a second time) while the caller sends it.
     pub async fn insert_direct(
         &self,
         event: &NewEvent,
         delivery: &NewDelivery,
         now: i64,
+        lease_token: &str,
+        lease_until: i64,
     ) -> Result<()> {
         let mut tx = self.write.begin().await?;
         insert_event(&mut tx, event, now).await?;
@@ -160,11 +163,16 @@ impl Store {
             &delivery.id,
             &delivery.webhook_id,
             &event.event_type,
-            now,
+            lease_until,
             now,
             false,
         )
         .await?;
+        sqlx::query("UPDATE deliveries SET status = 'delivering', lease_token = ? WHERE id = ?")
+            .bind(lease_token)
+            .bind(&delivery.id)
+            .execute(&mut *tx)
+            .await?;
         link(&mut tx, &delivery.id, 0, &event.id).await?;
         tx.commit().await?;
         Ok(())

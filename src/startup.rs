@@ -16,9 +16,14 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::state::AppState;
+
+const REQUEST_ID: axum::http::HeaderName = axum::http::HeaderName::from_static("x-request-id");
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -182,7 +187,15 @@ pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError>
         .route("/metrics", get(crate::metrics::render))
         .nest("/api/v1", crate::api::router())
         .merge(console)
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        // Every request gets an `x-request-id` (kept when the caller sends one), logged on
+        // its span and echoed back. Only method, path and status are logged: never bodies,
+        // query strings or headers, where secrets travel.
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+            let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
         .with_state(state))
 }
 

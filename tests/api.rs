@@ -426,14 +426,12 @@ async fn batches_idempotency_and_bad_events() {
     }
     // Nothing from the refused requests was delivered or stored.
     let (_, page) = app
-        .json(
-            app.get(&format!(
+        .json(app.get(&format!(
                 "/webhooks/{}/deliveries",
                 app.json(app.get("/webhooks")).await.1["data"][0]["id"]
                     .as_str()
                     .unwrap()
-            )),
-        )
+            )))
         .await;
     assert_eq!(page["data"].as_array().unwrap().len(), 2);
 }
@@ -800,4 +798,23 @@ async fn health_and_metrics() {
     ] {
         assert!(text.contains(name), "{name} missing from /metrics");
     }
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_app(&[]).await;
+    let res = app.get("/webhooks").send().await.unwrap();
+    let generated = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(generated.len(), 36, "a UUID: {generated}");
+    let res = app
+        .get("/webhooks")
+        .header("x-request-id", "trace-me-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["x-request-id"],
+        "trace-me-42",
+        "a caller's id is kept"
+    );
 }

@@ -37,9 +37,21 @@ fn fails(webhook_id: &str, attempt: &str) -> bool {
     h % 10 < 3
 }
 
-async fn receive(State(seen): State<Arc<Mutex<Seen>>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let wid = headers.get("webhook-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-    let attempt = headers.get("x-herald-attempt").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+async fn receive(
+    State(seen): State<Arc<Mutex<Seen>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let wid = headers
+        .get("webhook-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let attempt = headers
+        .get("x-herald-attempt")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let body: Value = serde_json::from_slice(&body).unwrap_or_default();
     let fail = fails(&wid, &attempt);
     let mut s = seen.lock().unwrap();
@@ -59,14 +71,21 @@ async fn receive(State(seen): State<Arc<Mutex<Seen>>>, headers: HeaderMap, body:
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn start(dir: &std::path::Path, port: u16) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_herald"))
         .arg("serve")
         .env("HERALD_ADDR", format!("127.0.0.1:{port}"))
-        .env("HERALD_DATABASE_URL", format!("sqlite://{}/herald.db", dir.display()))
+        .env(
+            "HERALD_DATABASE_URL",
+            format!("sqlite://{}/herald.db", dir.display()),
+        )
         .env("HERALD_BOOTSTRAP_API_KEY", KEY)
         .env("HERALD_ADMIN_PASSWORD", "crash-test-password")
         .env("HERALD_ALLOWED_TARGETS", "127.0.0.0/8")
@@ -80,10 +99,18 @@ async fn start(dir: &std::path::Path, port: u16) -> Child {
     let url = format!("http://127.0.0.1:{port}/healthz");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        if client.get(&url).send().await.is_ok_and(|r| r.status() == 200) {
+        if client
+            .get(&url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
             return child;
         }
-        assert!(tokio::time::Instant::now() < deadline, "herald did not come up");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "herald did not come up"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
@@ -91,7 +118,9 @@ async fn start(dir: &std::path::Path, port: u16) -> Child {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_acknowledged_event_is_lost_across_kill_9() {
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let app = Router::new().route("/hook", post(receive)).with_state(seen.clone());
+    let app = Router::new()
+        .route("/hook", post(receive))
+        .with_state(seen.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hook_url = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -122,8 +151,16 @@ async fn no_acknowledged_event_is_lost_across_kill_9() {
             kills += 1;
             child = start(dir.path(), port).await;
         }
-        let events: Vec<Value> = (0..BATCH).map(|i| json!({"type": "run.completed", "data": {"n": posted + i}})).collect();
-        match client.post(format!("{base}/events")).bearer_auth(KEY).json(&json!({"events": events})).send().await {
+        let events: Vec<Value> = (0..BATCH)
+            .map(|i| json!({"type": "run.completed", "data": {"n": posted + i}}))
+            .collect();
+        match client
+            .post(format!("{base}/events"))
+            .bearer_auth(KEY)
+            .json(&json!({"events": events}))
+            .send()
+            .await
+        {
             Ok(r) if r.status() == 202 => {
                 let body: Value = r.json().await.unwrap();
                 for e in body["data"].as_array().unwrap() {
@@ -147,13 +184,23 @@ async fn no_acknowledged_event_is_lost_across_kill_9() {
         if missing == 0 {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "{missing} acknowledged events never arrived");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{missing} acknowledged events never arrived"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let s = seen.lock().unwrap();
     for (event, ids) in &s.ids {
-        assert_eq!(ids.len(), 1, "event {event} arrived under several webhook-ids: {ids:?}");
+        assert_eq!(
+            ids.len(),
+            1,
+            "event {event} arrived under several webhook-ids: {ids:?}"
+        );
     }
-    assert!(s.requests as usize > EVENTS, "the receiver's failures caused retries");
+    assert!(
+        s.requests as usize > EVENTS,
+        "the receiver's failures caused retries"
+    );
     child.kill().await.unwrap();
 }

@@ -12,6 +12,9 @@ use crate::signing;
 use crate::store::{StoredHeader, StoredWebhook};
 use crate::validate as v;
 
+/// Templates are short messages; each `{{data}}` copies a value, so keep them bounded.
+pub const MAX_TEMPLATE_CHARS: usize = 4096;
+
 /// Grace period bounds for secret rotation.
 pub const MAX_SECRET_GRACE_MS: i64 = 7 * crate::engine::DAY_MS;
 
@@ -279,6 +282,13 @@ impl Engine {
         let catalog = self.store().list_event_types().await?;
         for (event_type, src) in &w.templates {
             let field = format!("templates.{event_type}");
+            if src.chars().count() > MAX_TEMPLATE_CHARS {
+                errors.add(
+                    field,
+                    format!("must be at most {MAX_TEMPLATE_CHARS} characters"),
+                );
+                continue;
+            }
             if !known.contains(event_type) {
                 errors.add(field, format!("unknown event type \"{event_type}\""));
                 continue;

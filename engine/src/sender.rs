@@ -163,7 +163,11 @@ impl Sender {
         for (k, v) in &req.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
-        let mut resp = builder.send().await.map_err(|e| classify_error(&e))?;
+        // without_url: a URL may carry a token in its query; keep it out of the log.
+        let mut resp = builder
+            .send()
+            .await
+            .map_err(|e| classify_error(&e.without_url()))?;
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
             .headers()

@@ -5,7 +5,6 @@ mod common;
 
 use std::collections::HashSet;
 
-use base64::Engine as _;
 use common::*;
 use engine::model::{
     BatchSettings, DeliveryStatus, ErrorKind, Filters, Format, HeaderInput, RetryPolicy, Severity,
@@ -263,7 +262,9 @@ async fn server_errors_are_retried_on_schedule_until_success() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_errors_are_not_retried() {
     let h = Harness::new().await;
-    let rx = Receiver::start_with(Reply::status(400).body("bad request")).await;
+    // A long answer: the log keeps 16 KiB of it.
+    let long = format!("bad request{}", "!".repeat(20 * 1024));
+    let rx = Receiver::start_with(Reply::status(400).body(&long)).await;
     h.create(hook("strict", &rx.url)).await;
     let ing = h.ingest(event("run.completed", json!({}))).await;
     let dlv = h.delivery_of(&ing.id).await.id;
@@ -274,7 +275,10 @@ async fn client_errors_are_not_retried() {
     assert_eq!(d.delivery.attempts, 1);
     assert_eq!(d.delivery.last_response_code, Some(400));
     assert_eq!(d.attempts[0].next_retry_at, None);
-    assert_eq!(d.attempts[0].response_body.as_deref(), Some("bad request"));
+    assert_eq!(
+        d.attempts[0].response_body.as_deref(),
+        Some(&long[..16 * 1024])
+    );
     h.advance(86_400_000);
     assert_eq!(h.run_once().await, ExecutionOutcome::EmptyQueue);
     assert_eq!(rx.count(), 1);
@@ -314,6 +318,33 @@ async fn timeouts_are_retried() {
         h.detail(&dlv).await.delivery.status,
         DeliveryStatus::Succeeded
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_connections_are_retried() {
+    let h = Harness::new().await;
+    let port = closed_port().await;
+    h.create(hook(
+        "nobody-home",
+        &format!("http://127.0.0.1:{port}/hook"),
+    ))
+    .await;
+    let ing = h.ingest(event("run.completed", json!({}))).await;
+    assert_eq!(h.run_once().await, ExecutionOutcome::Processed(1));
+    let d = h.detail(&h.delivery_of(&ing.id).await.id).await;
+    assert_eq!(d.delivery.status, DeliveryStatus::Retrying);
+    assert_eq!(
+        d.attempts[0].error_kind,
+        Some(ErrorKind::Connect),
+        "{:?}",
+        d.attempts[0]
+    );
+    assert_eq!(d.attempts[0].response_status, None);
+    assert_eq!(
+        d.attempts[0].next_retry_at.as_deref().map(ms),
+        Some(T0 + 5_000)
+    );
+    assert!(d.delivery.last_error.is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,11 +3,13 @@
 mod common;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
 use engine::model::{DeliveryStatus, EventInput, RetryPolicy};
-use engine::store::DeliveryUpdate;
+use engine::store::{DeliveryUpdate, NewDelivery, NewEvent};
 use engine::{EngineConfig, ExecutionOutcome, Worker};
 use serde_json::json;
 
@@ -297,6 +299,119 @@ async fn the_long_running_loop_delivers_and_stops_cleanly() {
     }
     assert_eq!(per_webhook_id(&rx).len(), 5);
     assert_eq!(rx.count(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_sends_are_not_also_sent_by_a_busy_worker() {
+    let h = Harness::new().await;
+    let rx = Receiver::start_with(Reply::status(500)).await;
+    let wh = h.create(hook("t", &rx.url)).await;
+    // Workers claiming as fast as they can while test events are sent.
+    let stop = Arc::new(AtomicBool::new(false));
+    let busy: Vec<_> = (0..3)
+        .map(|_| {
+            let (flag, engine) = (stop.clone(), h.engine.clone());
+            tokio::spawn(async move {
+                let w = Worker::new(engine);
+                let mut n = 0;
+                while !flag.load(Ordering::SeqCst) {
+                    if let ExecutionOutcome::Processed(k) = w.run_once().await.unwrap() {
+                        n += k;
+                    }
+                }
+                n
+            })
+        })
+        .collect();
+    for _ in 0..50 {
+        let res = h
+            .engine
+            .send_test(&wh.id, "run.completed", None)
+            .await
+            .unwrap();
+        assert_eq!(res.response_code, Some(500));
+    }
+    stop.store(true, Ordering::SeqCst);
+    for b in busy {
+        assert_eq!(b.await.unwrap(), 0, "a worker took a test delivery");
+    }
+    let counts = per_webhook_id(&rx);
+    assert_eq!(counts.len(), 50);
+    assert!(
+        counts.values().all(|&c| c == 1),
+        "a test event was sent twice"
+    );
+    // Test sends are final: nothing is retried later.
+    h.advance(86_400_000);
+    assert_eq!(h.drain().await, 0);
+    assert_eq!(rx.count(), 50);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_directly_inserted_delivery_is_leased_to_its_sender() {
+    let h = Harness::new().await;
+    let rx = Receiver::start().await;
+    let wh = h.create(hook("t", &rx.url)).await;
+    let now = h.now();
+    let event = NewEvent {
+        id: engine::ids::new_id(engine::ids::EVENT, now),
+        event_type: "webhook.test".into(),
+        object: "test".into(),
+        source: None,
+        project: None,
+        severity: None,
+        subject: None,
+        data: json!({"hello": "world"}),
+        metadata: None,
+        created_ms: now,
+    };
+    let delivery = NewDelivery {
+        id: engine::ids::new_id(engine::ids::DELIVERY, now),
+        webhook_id: wh.id.clone(),
+    };
+    let lease = 30_000;
+    h.engine
+        .store()
+        .insert_direct(&event, &delivery, now, "tst_sender", now + lease)
+        .await
+        .unwrap();
+    // No worker may take it while its sender holds it...
+    assert!(h
+        .engine
+        .store()
+        .claim_due(now, 10, lease, "other")
+        .await
+        .unwrap()
+        .is_empty());
+    h.advance(lease - 1);
+    assert_eq!(h.run_once().await, ExecutionOutcome::EmptyQueue);
+    assert_eq!(
+        h.engine
+            .get_delivery(&delivery.id)
+            .await
+            .unwrap()
+            .delivery
+            .status,
+        DeliveryStatus::Delivering
+    );
+    // ...but if the sender died, the queue delivers it once the lease expires.
+    h.advance(1);
+    assert_eq!(h.run_once().await, ExecutionOutcome::Processed(1));
+    let r = rx.expect_exactly(1).await.remove(0);
+    assert_eq!(r.h("webhook-id"), delivery.id);
+    assert_eq!(
+        r.json()["events"][0]["data"],
+        json!({"test": {"hello": "world"}})
+    );
+    assert_eq!(
+        h.engine
+            .get_delivery(&delivery.id)
+            .await
+            .unwrap()
+            .delivery
+            .status,
+        DeliveryStatus::Succeeded
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -45,6 +45,28 @@ async fn secrets_and_protected_values_are_not_stored_in_the_clear() {
     );
     assert!(view.headers[0].protected);
 
+    // Saving the webhook back as the console shows it (protected value hidden) keeps the value.
+    let headers = view
+        .headers
+        .iter()
+        .map(|h| HeaderInput {
+            key: h.key.clone(),
+            value: h.value.clone(),
+            protected: h.protected,
+        })
+        .collect();
+    h.engine
+        .update_webhook(
+            &wh.id,
+            WebhookInput {
+                headers: Some(headers),
+                description: Some("edited".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+
     // Deliveries, a test send and a rotation: everything that writes logs or secrets.
     for i in 0..3 {
         h.ingest(event("run.completed", json!({"i": i}))).await;

@@ -1,0 +1,307 @@
+//! The console's own data shapes, shared by the server and the browser. The browser build
+//! cannot depend on the engine (sqlx does not build for wasm), so server functions convert
+//! engine types into these (see `server::convert`). None of them can hold a protected header
+//! value or a signing secret.
+use serde::{Deserialize, Serialize};
+
+/// A webhook as the console shows it. `url` is the full URL only when it is loaded for
+/// editing; everywhere else it equals `url_display` (query values masked).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookView {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub url_display: String,
+    pub description: String,
+    pub active: bool,
+    pub event_types: Vec<String>,
+    pub projects: Vec<String>,
+    pub severities: Vec<String>,
+    pub sources: Vec<String>,
+    /// Subject filters, as text (`deployment triage v2`); kept as they are on edit.
+    pub subjects: Vec<String>,
+    pub headers: Vec<HeaderView>,
+    pub format: String,
+    pub routing_key: String,
+    /// Template overrides: (event type, template).
+    pub templates: Vec<(String, String)>,
+    pub include_result: bool,
+    pub batch_max_events: u32,
+    pub batch_max_wait_ms: u64,
+    pub max_retries: u32,
+    pub backoff: String,
+    pub initial_delay_ms: u64,
+    pub max_delay_ms: u64,
+    pub timeout_ms: u64,
+    pub health: HealthView,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A custom header; `value` is `None` for protected headers (never sent to the browser).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeaderView {
+    pub key: String,
+    pub value: Option<String>,
+    pub protected: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct HealthView {
+    pub last_success_at: Option<String>,
+    pub last_failure_at: Option<String>,
+    pub consecutive_failures: u32,
+    pub disabled_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventTypeView {
+    pub name: String,
+    pub description: String,
+}
+
+/// The webhooks page: every webhook (newest first) and the event catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookList {
+    pub webhooks: Vec<WebhookView>,
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub id: String,
+    pub webhook_id: String,
+    pub event_type: String,
+    pub status: String,
+    pub attempts: u32,
+    pub next_attempt_at: Option<String>,
+    pub last_response_code: Option<u16>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+}
+
+/// One page of a webhook's delivery log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryPage {
+    pub deliveries: Vec<DeliveryView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptView {
+    pub id: String,
+    pub attempt: u32,
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub url: String,
+    /// Protected values are already masked by the engine.
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: String,
+    pub response_status: Option<u16>,
+    pub response_headers: Option<Vec<(String, String)>>,
+    pub response_body: Option<String>,
+    pub error_kind: Option<String>,
+    pub error_message: Option<String>,
+    pub next_retry_at: Option<String>,
+    pub trigger: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryDetailView {
+    pub delivery: DeliveryView,
+    pub webhook_name: String,
+    pub attempts: Vec<AttemptView>,
+}
+
+/// What a test or validate send did: the exact request and the answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestResultView {
+    pub success: bool,
+    pub status: String,
+    pub response_code: Option<u16>,
+    pub response_body: Option<String>,
+    pub duration_ms: u64,
+    pub error: Option<String>,
+    pub request_url: String,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: String,
+    /// Protected headers of a saved webhook left out of a validation (their values stay
+    /// on the server).
+    pub skipped_headers: Vec<String>,
+}
+
+/// One hour of a webhook's attempts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChartBucket {
+    /// `HH:00` UTC.
+    pub label: String,
+    pub total: u32,
+    pub succeeded: u32,
+    pub p50_ms: Option<u64>,
+    pub p95_ms: Option<u64>,
+}
+
+/// The webhook page's data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookDetail {
+    pub webhook: WebhookView,
+    pub event_types: Vec<EventTypeView>,
+    /// The last 24 hours, oldest first.
+    pub chart: Vec<ChartBucket>,
+    /// 24 hours ago as `YYYY-MM-DDTHH:MM` (UTC), the default "since" of "Retry failed".
+    pub default_since: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyView {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewApiKey {
+    pub name: String,
+    pub key: String,
+}
+
+/// The settings page: the keys, and a key just created (shown this once).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeysData {
+    pub keys: Vec<ApiKeyView>,
+    pub new_key: Option<NewApiKey>,
+}
+
+/// The live preview of a template: the request body the format would send, or why not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewView {
+    pub body: Option<String>,
+    pub error: Option<String>,
+    pub default_template: String,
+}
+
+/// The create/edit form as posted (names `webhook[...]`). Numbers are text so a bad one
+/// becomes a field error rather than an unreadable request.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebhookForm {
+    /// Empty when creating.
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub description: String,
+    /// Checkbox: present when on.
+    pub active: Option<String>,
+    pub event_types: Vec<String>,
+    pub headers: Vec<HeaderRow>,
+    /// Comma- or line-separated.
+    pub projects: String,
+    pub severities: Vec<String>,
+    pub sources: String,
+    pub format: String,
+    pub routing_key: String,
+    pub templates: Vec<TemplateRow>,
+    pub include_result: Option<String>,
+    pub max_retries: String,
+    pub backoff: String,
+    pub initial_delay_ms: String,
+    pub max_delay_ms: String,
+    pub timeout_ms: String,
+    pub batch_max_events: String,
+    pub batch_max_wait_ms: String,
+}
+
+/// A row of the headers editor. A protected row left empty keeps its stored value.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HeaderRow {
+    pub key: String,
+    pub value: String,
+    pub protected: Option<String>,
+}
+
+impl HeaderRow {
+    /// Neither a name nor a value: an untouched spare row.
+    pub fn is_blank(&self) -> bool {
+        self.key.trim().is_empty() && self.value.is_empty()
+    }
+}
+
+/// A template override row.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TemplateRow {
+    pub event_type: String,
+    pub body: String,
+}
+
+/// The formats a webhook can use, in menu order.
+pub const FORMATS: [(&str, &str); 6] = [
+    ("envelope", "Envelope (JSON, batched)"),
+    ("event", "Event (JSON, one per request)"),
+    ("slack", "Slack"),
+    ("discord", "Discord"),
+    ("teams", "Microsoft Teams"),
+    ("pagerduty", "PagerDuty (Events API v2)"),
+];
+
+/// The formats that render a template.
+pub fn uses_templates(format: &str) -> bool {
+    matches!(format, "slack" | "discord" | "teams" | "pagerduty")
+}
+
+pub const SEVERITIES: [&str; 5] = ["info", "low", "medium", "high", "critical"];
+
+pub const DELIVERY_STATUSES: [&str; 5] = ["pending", "delivering", "retrying", "succeeded", "failed"];
+
+/// `2026-11-22T08:00:00Z` → `2026-11-22 08:00:00 UTC`; the same text on server and browser.
+pub fn show_time(t: &str) -> String {
+    match t.strip_suffix('Z') {
+        Some(rest) if rest.len() >= 19 => format!("{} UTC", rest.replacen('T', " ", 1)),
+        _ => t.to_string(),
+    }
+}
+
+pub fn show_opt_time(t: &Option<String>) -> String {
+    t.as_deref().map(show_time).unwrap_or_else(|| "—".into())
+}
+
+/// `1500` → `1.5 s`, `250` → `250 ms`, `3600000` → `1 h`.
+pub fn show_ms(ms: u64) -> String {
+    match ms {
+        0..=999 => format!("{ms} ms"),
+        1_000..=59_999 => trim_float(ms as f64 / 1000.0, "s"),
+        60_000..=3_599_999 => trim_float(ms as f64 / 60_000.0, "min"),
+        _ => trim_float(ms as f64 / 3_600_000.0, "h"),
+    }
+}
+
+fn trim_float(v: f64, unit: &str) -> String {
+    let s = format!("{v:.1}");
+    let s = s.strip_suffix(".0").unwrap_or(&s);
+    format!("{s} {unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_and_durations() {
+        assert_eq!(show_time("2026-11-22T08:00:00Z"), "2026-11-22 08:00:00 UTC");
+        assert_eq!(show_time("soon"), "soon");
+        assert_eq!(show_ms(250), "250 ms");
+        assert_eq!(show_ms(1500), "1.5 s");
+        assert_eq!(show_ms(5000), "5 s");
+        assert_eq!(show_ms(36_000_000), "10 h");
+    }
+
+    #[test]
+    fn blank_header_rows() {
+        assert!(HeaderRow::default().is_blank());
+        assert!(!HeaderRow { key: "X".into(), ..Default::default() }.is_blank());
+        assert!(!HeaderRow { value: "v".into(), ..Default::default() }.is_blank());
+    }
+}

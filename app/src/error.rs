@@ -1,0 +1,100 @@
+//! The console's one error type, shared by server functions and the views. Field errors
+//! keep the engine's field paths (`url`, `headers[1].key`, `retry.max_retries` …) so each
+//! message can be shown next to its input.
+use std::collections::BTreeMap;
+use std::fmt;
+
+use leptos::prelude::{FromServerFnError, ServerFnErrorErr};
+use leptos::server_fn::codec::JsonEncoding;
+use serde::{Deserialize, Serialize};
+
+/// `field path -> messages`.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ConsoleError {
+    /// No session, or it ended: sign in again.
+    Unauthorized,
+    /// Sign-in refused.
+    BadLogin,
+    /// Input refused; nothing was changed.
+    Invalid(FieldErrors),
+    NotFound(String),
+    Conflict(String),
+    /// Too many test sends; retry after this many seconds.
+    RateLimited(u64),
+    /// Something failed on the server (details are in the server log only).
+    Server(String),
+    /// The request did not reach the server function, or its answer was unreadable.
+    Transport(String),
+}
+
+impl ConsoleError {
+    pub fn invalid(field: &str, message: &str) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.insert(field.to_string(), vec![message.to_string()]);
+        ConsoleError::Invalid(errors)
+    }
+
+    /// The field errors, when this is a validation error.
+    pub fn fields(&self) -> Option<&FieldErrors> {
+        match self {
+            ConsoleError::Invalid(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ConsoleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConsoleError::Unauthorized => f.write_str("Your session has ended. Sign in again."),
+            ConsoleError::BadLogin => f.write_str("Wrong username or password."),
+            ConsoleError::Invalid(fields) => {
+                let n = fields.len();
+                write!(f, "Nothing was saved: {n} field{} need{} attention.", if n == 1 { "" } else { "s" }, if n == 1 { "s" } else { "" })
+            }
+            ConsoleError::NotFound(what) => write!(f, "{what} not found."),
+            ConsoleError::Conflict(message) => f.write_str(message),
+            ConsoleError::RateLimited(secs) => write!(f, "Too many test sends; try again in {secs} s."),
+            ConsoleError::Server(message) => f.write_str(message),
+            ConsoleError::Transport(message) => write!(f, "The server could not be reached: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for ConsoleError {}
+
+impl FromServerFnError for ConsoleError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        ConsoleError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<engine::EngineError> for ConsoleError {
+    fn from(e: engine::EngineError) -> Self {
+        use engine::EngineError as E;
+        match e {
+            E::Invalid(fields) => ConsoleError::Invalid(fields.0),
+            E::NotFound(what) => ConsoleError::NotFound(capitalize(what)),
+            E::Conflict(message) => ConsoleError::Conflict(message),
+            E::RateLimited(secs) => ConsoleError::RateLimited(secs),
+            other => {
+                tracing::error!(error = %other, "console request failed");
+                ConsoleError::Server("Something went wrong on the server; the server log has the details.".into())
+            }
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

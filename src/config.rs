@@ -104,6 +104,9 @@ pub struct Config {
     /// Log filter (tracing EnvFilter syntax).
     #[arg(long, env = "HERALD_LOG", default_value = "info", global = true)]
     pub log: String,
+    /// Log format: `text` (human) or `json` (one object a line).
+    #[arg(long, env = "HERALD_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
+    pub log_format: String,
     /// Where the console's built assets live.
     #[arg(
         long,

@@ -7,7 +7,7 @@ use herald::startup;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    startup::init_tracing(&cli.config.log);
+    startup::init_tracing(&cli.config.log, &cli.config.log_format);
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => startup::serve(cli.config).await,
         Command::ApiKey {

@@ -27,13 +27,17 @@ const REQUEST_ID: axum::http::HeaderName = axum::http::HeaderName::from_static("
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-pub fn init_tracing(filter: &str) {
+pub fn init_tracing(filter: &str, format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    let _ = if format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 /// The master key: from the setting, or the key file beside the database (created 0600).

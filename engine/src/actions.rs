@@ -336,19 +336,7 @@ impl Engine {
             .find(|t| t.name == "webhook.test")
             .ok_or(EngineError::NotFound("event type webhook.test"))?;
         let e = example_event(t, None, now);
-        let event = Event {
-            id: e.id,
-            event_type: e.event_type,
-            object: e.object,
-            created: now.div_euclid(1000),
-            created_at: crate::clock::rfc3339(now),
-            source: e.source,
-            project: e.project,
-            severity: e.severity,
-            subject: e.subject,
-            data: e.data,
-            metadata: e.metadata,
-        };
+        let event = Event::from(e);
         let secret = signing::generate_secret();
         let custom: Vec<(String, String, bool)> = headers
             .into_iter()

@@ -229,12 +229,7 @@ pub async fn attempt(
         Next::RetryAt(t) => ("retrying", Some(*t), false, false, None),
         Next::Failed { disable } => ("failed", None, false, true, disable.clone()),
     };
-    let outcome_label = match (&next, &error) {
-        (Next::Succeeded, _) => "succeeded",
-        (Next::RetryAt(_), _) => "retrying",
-        (Next::Failed { .. }, _) => "failed",
-    };
-    metrics::counter!("herald_attempts_total", "outcome" => outcome_label).increment(1);
+    metrics::counter!("herald_attempts_total", "outcome" => status_str).increment(1);
     let last_error = match (&error, status) {
         (Some(f), _) => Some(format!("{}: {}", f.kind.as_str(), f.message)),
         (None, Some(s)) if !(200..300).contains(&s) => Some(format!("HTTP {s}")),

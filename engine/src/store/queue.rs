@@ -24,6 +24,24 @@ pub struct NewEvent {
     pub created_ms: i64,
 }
 
+impl From<NewEvent> for Event {
+    fn from(e: NewEvent) -> Event {
+        Event {
+            id: e.id,
+            event_type: e.event_type,
+            object: e.object,
+            created: e.created_ms.div_euclid(1000),
+            created_at: crate::clock::rfc3339(e.created_ms),
+            source: e.source,
+            project: e.project,
+            severity: e.severity,
+            subject: e.subject,
+            data: e.data,
+            metadata: e.metadata,
+        }
+    }
+}
+
 /// A delivery the caller wants created with an explicit id (for fan-out the store makes them).
 #[derive(Clone, Debug)]
 pub struct NewDelivery {

@@ -247,18 +247,17 @@ impl Store {
         limit: u32,
         cursor: Option<&str>,
     ) -> Result<(Vec<StoredWebhook>, Option<String>)> {
+        // Row-value comparison: everything older than the cursor (all rows without one).
         let (t, id) = cursor
             .and_then(decode_cursor)
             .unwrap_or((i64::MAX, String::new()));
         let sql = format!(
-            "SELECT {COLUMNS} FROM webhooks WHERE (created_at < ? OR (created_at = ? AND id < ?) OR ? = '') \
+            "SELECT {COLUMNS} FROM webhooks WHERE (created_at, id) < (?, ?) \
              ORDER BY created_at DESC, id DESC LIMIT ?"
         );
         let rows: Vec<WebhookRow> = sqlx::query_as(&sql)
             .bind(t)
-            .bind(t)
             .bind(&id)
-            .bind(if cursor.is_some() { "x" } else { "" })
             .bind(limit as i64 + 1)
             .fetch_all(&self.write)
             .await?;

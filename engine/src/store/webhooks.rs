@@ -128,54 +128,35 @@ fn json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("serialisable")
 }
 
-impl Store {
-    pub async fn insert_webhook(&self, w: &StoredWebhook) -> Result<()> {
-        let sql = format!(
-            "INSERT INTO webhooks ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        );
-        sqlx::query(&sql)
-            .bind(&w.id)
-            .bind(&w.name)
-            .bind(&w.url)
-            .bind(&w.description)
-            .bind(w.active)
-            .bind(json(&w.event_types))
-            .bind(json(&w.filters))
-            .bind(json(&w.headers))
-            .bind(w.format.as_str())
-            .bind(json(&w.templates))
-            .bind(json(&w.settings))
-            .bind(w.include_result)
-            .bind(w.batch.max_events as i64)
-            .bind(w.batch.max_wait_ms as i64)
-            .bind(json(&w.retry))
-            .bind(w.timeout_ms as i64)
-            .bind(&w.secret_sealed)
-            .bind(&w.prev_secret_sealed)
-            .bind(w.prev_secret_expires_at)
-            .bind(w.last_success_at)
-            .bind(w.last_failure_at)
-            .bind(w.consecutive_failures as i64)
-            .bind(w.failing_since)
-            .bind(&w.disabled_reason)
-            .bind(w.created_at)
-            .bind(w.updated_at)
-            .execute(&self.write)
-            .await?;
-        Ok(())
-    }
+/// The columns an edit writes, in the order [`bind_editable`] binds them.
+const EDITABLE: [&str; 21] = [
+    "name",
+    "url",
+    "description",
+    "active",
+    "event_types",
+    "filters",
+    "headers",
+    "format",
+    "templates",
+    "settings",
+    "include_result",
+    "batch_max_events",
+    "batch_max_wait_ms",
+    "retry",
+    "timeout_ms",
+    "secret_sealed",
+    "prev_secret_sealed",
+    "prev_secret_expires_at",
+    "disabled_reason",
+    "failing_since",
+    "consecutive_failures",
+];
 
-    /// Writes the user-editable settings and secrets of `w` (not its health). Returns
-    /// false when it no longer exists.
-    pub async fn update_webhook(&self, w: &StoredWebhook) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE webhooks SET name = ?, url = ?, description = ?, active = ?, event_types = ?, filters = ?, \
-             headers = ?, format = ?, templates = ?, settings = ?, include_result = ?, batch_max_events = ?, \
-             batch_max_wait_ms = ?, retry = ?, timeout_ms = ?, secret_sealed = ?, prev_secret_sealed = ?, \
-             prev_secret_expires_at = ?, disabled_reason = ?, failing_since = ?, consecutive_failures = ?, \
-             updated_at = ? WHERE id = ?",
-        )
-        .bind(&w.name)
+type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+fn bind_editable<'q>(q: Query<'q>, w: &'q StoredWebhook) -> Query<'q> {
+    q.bind(&w.name)
         .bind(&w.url)
         .bind(&w.description)
         .bind(w.active)
@@ -196,10 +177,40 @@ impl Store {
         .bind(&w.disabled_reason)
         .bind(w.failing_since)
         .bind(w.consecutive_failures as i64)
-        .bind(w.updated_at)
-        .bind(&w.id)
-        .execute(&self.write)
-        .await?;
+}
+
+impl Store {
+    pub async fn insert_webhook(&self, w: &StoredWebhook) -> Result<()> {
+        let columns = EDITABLE.join(", ");
+        let marks = vec!["?"; EDITABLE.len() + 5].join(", ");
+        let sql = format!(
+            "INSERT INTO webhooks ({columns}, id, last_success_at, last_failure_at, created_at, updated_at) \
+             VALUES ({marks})"
+        );
+        bind_editable(sqlx::query(&sql), w)
+            .bind(&w.id)
+            .bind(w.last_success_at)
+            .bind(w.last_failure_at)
+            .bind(w.created_at)
+            .bind(w.updated_at)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Writes the user-editable settings and secrets of `w` (not its delivery health).
+    /// Returns false when it no longer exists.
+    pub async fn update_webhook(&self, w: &StoredWebhook) -> Result<bool> {
+        let sets: Vec<String> = EDITABLE.iter().map(|c| format!("{c} = ?")).collect();
+        let sql = format!(
+            "UPDATE webhooks SET {}, updated_at = ? WHERE id = ?",
+            sets.join(", ")
+        );
+        let done = bind_editable(sqlx::query(&sql), w)
+            .bind(w.updated_at)
+            .bind(&w.id)
+            .execute(&self.write)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 

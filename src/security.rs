@@ -42,6 +42,31 @@ pub async fn guard_server_fns(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// Pages need a signed-in session: anything but the login page and static assets
+/// redirects to `/login` before rendering, so this holds with JavaScript off too.
+pub async fn require_session(
+    session: tower_sessions::Session,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path();
+    let public = path == "/login"
+        || path == "/favicon.ico"
+        || path.starts_with("/pkg/")
+        || path.starts_with("/console-api/");
+    if !public && req.method() == Method::GET {
+        let user = session
+            .get::<String>(app::server::USER_KEY)
+            .await
+            .ok()
+            .flatten();
+        if user.is_none() {
+            return axum::response::Redirect::to("/login").into_response();
+        }
+    }
+    next.run(req).await
+}
+
 /// Headers every console response carries.
 pub async fn page_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;

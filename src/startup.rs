@@ -183,6 +183,7 @@ pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError>
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        .layer(axum::middleware::from_fn(crate::security::require_session))
         .layer(axum::middleware::from_fn(crate::security::page_headers))
         .layer(session_layer);
 

@@ -143,7 +143,7 @@ pub struct ChartBucket {
 
 /// The webhook page's data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WebhookDetail {
+pub struct WebhookDetailData {
     pub webhook: WebhookView,
     pub event_types: Vec<EventTypeView>,
     /// The last 24 hours, oldest first.
@@ -254,7 +254,8 @@ pub fn uses_templates(format: &str) -> bool {
 
 pub const SEVERITIES: [&str; 5] = ["info", "low", "medium", "high", "critical"];
 
-pub const DELIVERY_STATUSES: [&str; 5] = ["pending", "delivering", "retrying", "succeeded", "failed"];
+pub const DELIVERY_STATUSES: [&str; 5] =
+    ["pending", "delivering", "retrying", "succeeded", "failed"];
 
 /// `2026-11-22T08:00:00Z` → `2026-11-22 08:00:00 UTC`; the same text on server and browser.
 pub fn show_time(t: &str) -> String {
@@ -284,6 +285,20 @@ fn trim_float(v: f64, unit: &str) -> String {
     format!("{s} {unit}")
 }
 
+/// Percent-encodes `s` for a URL query value or path segment.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,12 +311,21 @@ mod tests {
         assert_eq!(show_ms(1500), "1.5 s");
         assert_eq!(show_ms(5000), "5 s");
         assert_eq!(show_ms(36_000_000), "10 h");
+        assert_eq!(escape("a+b/c=é"), "a%2Bb%2Fc%3D%C3%A9");
     }
 
     #[test]
     fn blank_header_rows() {
         assert!(HeaderRow::default().is_blank());
-        assert!(!HeaderRow { key: "X".into(), ..Default::default() }.is_blank());
-        assert!(!HeaderRow { value: "v".into(), ..Default::default() }.is_blank());
+        assert!(!HeaderRow {
+            key: "X".into(),
+            ..Default::default()
+        }
+        .is_blank());
+        assert!(!HeaderRow {
+            value: "v".into(),
+            ..Default::default()
+        }
+        .is_blank());
     }
 }

@@ -52,13 +52,22 @@ impl fmt::Display for ConsoleError {
             ConsoleError::BadLogin => f.write_str("Wrong username or password."),
             ConsoleError::Invalid(fields) => {
                 let n = fields.len();
-                write!(f, "Nothing was saved: {n} field{} need{} attention.", if n == 1 { "" } else { "s" }, if n == 1 { "s" } else { "" })
+                write!(
+                    f,
+                    "Nothing was saved: {n} field{} need{} attention.",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "s" } else { "" }
+                )
             }
             ConsoleError::NotFound(what) => write!(f, "{what} not found."),
             ConsoleError::Conflict(message) => f.write_str(message),
-            ConsoleError::RateLimited(secs) => write!(f, "Too many test sends; try again in {secs} s."),
+            ConsoleError::RateLimited(secs) => {
+                write!(f, "Too many test sends; try again in {secs} s.")
+            }
             ConsoleError::Server(message) => f.write_str(message),
-            ConsoleError::Transport(message) => write!(f, "The server could not be reached: {message}"),
+            ConsoleError::Transport(message) => {
+                write!(f, "The server could not be reached: {message}")
+            }
         }
     }
 }
@@ -84,7 +93,9 @@ impl From<engine::EngineError> for ConsoleError {
             E::RateLimited(secs) => ConsoleError::RateLimited(secs),
             other => {
                 tracing::error!(error = %other, "console request failed");
-                ConsoleError::Server("Something went wrong on the server; the server log has the details.".into())
+                ConsoleError::Server(
+                    "Something went wrong on the server; the server log has the details.".into(),
+                )
             }
         }
     }

@@ -1,12 +1,29 @@
-//! Herald's console: the Leptos application shared by the server (SSR) and the browser (hydrate).
-#![recursion_limit = "256"]
+//! Herald's console: the Leptos application shared by the server (SSR) and the browser
+//! (hydrate). Pages render completely on the server (async SSR mode, so a missing session
+//! is a real redirect and nothing needs JavaScript to appear); forms are `ActionForm`s that
+//! post to server functions without JavaScript and run in place once hydrated.
+#![recursion_limit = "512"]
+
+pub mod api;
+pub mod auth;
+pub mod components;
+pub mod dto;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::{
-    components::{Route, Router, Routes},
-    StaticSegment,
-};
+use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use pages::delivery::DeliveryPage;
+use pages::login::LoginPage;
+use pages::settings::SettingsPage;
+use pages::webhook::WebhookPage;
+use pages::webhooks::WebhooksPage;
+use pages::{NotFound, SignedIn};
 
 /// The HTML document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -16,6 +33,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -24,31 +42,35 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+    .into_any()
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Marks the document once the browser app has taken over (tests wait for it).
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/herald.css"/>
+        <Link rel="icon" href="/favicon.ico"/>
         <Title text="Herald"/>
         <Router>
-            <main>
-                <Routes fallback=|| "Page not found.".into_view()>
-                    <Route path=StaticSegment("") view=Home/>
-                </Routes>
-            </main>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("") view=SignedIn ssr=SsrMode::Async>
+                    <Route path=path!("") view=WebhooksPage ssr=SsrMode::Async/>
+                    <Route path=path!("/webhooks/:id") view=WebhookPage ssr=SsrMode::Async/>
+                    <Route path=path!("/deliveries/:id") view=DeliveryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+                </ParentRoute>
+            </Routes>
         </Router>
     }
-}
-
-#[component]
-fn Home() -> impl IntoView {
-    let (count, set_count) = signal(0);
-    view! {
-        <h1>"Herald"</h1>
-        <button on:click=move |_| set_count.update(|c| *c += 1)>"Clicked " {count} " times"</button>
-    }
+    .into_any()
 }
 
 #[cfg(feature = "hydrate")]

@@ -11,11 +11,15 @@ pub fn webhook(w: Webhook) -> WebhookView {
         .subjects
         .iter()
         .map(|s| {
-            [s.kind.as_deref(), s.name.as_deref().or(s.id.as_deref()), s.version.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ")
+            [
+                s.kind.as_deref(),
+                s.name.as_deref().or(s.id.as_deref()),
+                s.version.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ")
         })
         .collect();
     WebhookView {
@@ -27,16 +31,30 @@ pub fn webhook(w: Webhook) -> WebhookView {
         active: w.active,
         event_types: w.event_types,
         projects: w.filters.projects,
-        severities: w.filters.severities.iter().map(|s| s.as_str().to_string()).collect(),
+        severities: w
+            .filters
+            .severities
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect(),
         sources: w.filters.sources,
         subjects,
         headers: w
             .headers
             .into_iter()
-            .map(|h| HeaderView { value: if h.protected { None } else { h.value }, key: h.key, protected: h.protected })
+            .map(|h| HeaderView {
+                value: if h.protected { None } else { h.value },
+                key: h.key,
+                protected: h.protected,
+            })
             .collect(),
         format: w.format.as_str().to_string(),
-        routing_key: w.settings.get("routing_key").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
+        routing_key: w
+            .settings
+            .get("routing_key")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string(),
         templates: w.templates.into_iter().collect(),
         include_result: w.include_result,
         batch_max_events: w.batch.max_events,
@@ -68,7 +86,10 @@ pub fn webhook_masked(w: Webhook) -> WebhookView {
 }
 
 pub fn event_type(t: EventType) -> EventTypeView {
-    EventTypeView { name: t.name, description: t.description }
+    EventTypeView {
+        name: t.name,
+        description: t.description,
+    }
 }
 
 pub fn delivery(d: Delivery) -> DeliveryView {
@@ -120,7 +141,13 @@ pub fn test_result(r: TestResult, skipped_headers: Vec<String>) -> TestResultVie
 }
 
 pub fn api_key(k: ApiKey) -> ApiKeyView {
-    ApiKeyView { id: k.id, name: k.name, prefix: k.prefix, created_at: k.created_at, last_used_at: k.last_used_at }
+    ApiKeyView {
+        id: k.id,
+        name: k.name,
+        prefix: k.prefix,
+        created_at: k.created_at,
+        last_used_at: k.last_used_at,
+    }
 }
 
 /// JSON pretty-printed; anything else as it is.
@@ -190,9 +217,18 @@ mod tests {
 
     #[test]
     fn masks_query_values_and_passwords() {
-        assert_eq!(mask_url("https://example.com/hook"), "https://example.com/hook");
-        assert_eq!(mask_url("https://example.com/h?token=abc&x=&y"), "https://example.com/h?token=•••&x=&y");
-        assert_eq!(mask_url("https://u:pw@example.com/h?a=1#f"), "https://u:•••@example.com/h?a=•••#f");
+        assert_eq!(
+            mask_url("https://example.com/hook"),
+            "https://example.com/hook"
+        );
+        assert_eq!(
+            mask_url("https://example.com/h?token=abc&x=&y"),
+            "https://example.com/h?token=•••&x=&y"
+        );
+        assert_eq!(
+            mask_url("https://u:pw@example.com/h?a=1#f"),
+            "https://u:•••@example.com/h?a=•••#f"
+        );
         assert_eq!(mask_url("https://u@example.com/"), "https://u@example.com/");
     }
 

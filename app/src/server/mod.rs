@@ -12,13 +12,14 @@ use tower_sessions::Session;
 use crate::error::ConsoleError;
 
 /// The session key holding the signed-in user's name.
-const USER_KEY: &str = "user";
+pub const USER_KEY: &str = "user";
 /// The session key holding an API key created a moment ago, shown once.
 const NEW_KEY: &str = "new_api_key";
 
 /// The engine the server provides to every server function and SSR render.
 pub fn engine() -> Result<Engine, ConsoleError> {
-    use_context::<Engine>().ok_or_else(|| ConsoleError::Server("the engine is not available here".into()))
+    use_context::<Engine>()
+        .ok_or_else(|| ConsoleError::Server("the engine is not available here".into()))
 }
 
 pub async fn session() -> Result<Session, ConsoleError> {
@@ -55,12 +56,18 @@ pub async fn sign_out() -> Result<(), ConsoleError> {
 /// shown once even when the form was posted without JavaScript).
 pub async fn stash_new_key(name: &str, key: &str) -> Result<(), ConsoleError> {
     let session = session().await?;
-    session.insert(NEW_KEY, (name, key)).await.map_err(session_error)
+    session
+        .insert(NEW_KEY, (name, key))
+        .await
+        .map_err(session_error)
 }
 
 pub async fn take_new_key() -> Result<Option<(String, String)>, ConsoleError> {
     let session = session().await?;
-    session.remove::<(String, String)>(NEW_KEY).await.map_err(session_error)
+    session
+        .remove::<(String, String)>(NEW_KEY)
+        .await
+        .map_err(session_error)
 }
 
 fn session_error(e: tower_sessions::session::Error) -> ConsoleError {

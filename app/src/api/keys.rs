@@ -1,0 +1,40 @@
+//! Server functions of the settings page: API keys (a new key is shown once) and the
+//! account.
+use leptos::prelude::*;
+
+use crate::dto::*;
+use crate::error::ConsoleError;
+
+/// The API keys, and a key created a moment ago (handed out this once).
+#[server(prefix = "/console-api")]
+pub async fn list_api_keys() -> Result<KeysData, ConsoleError> {
+    use crate::server::{convert, engine, require_user, take_new_key};
+    require_user().await?;
+    let keys = engine()?
+        .list_api_keys()
+        .await?
+        .into_iter()
+        .map(convert::api_key)
+        .collect();
+    let new_key = take_new_key()
+        .await?
+        .map(|(name, key)| NewApiKey { name, key });
+    Ok(KeysData { keys, new_key })
+}
+
+/// Creates a key. Its plaintext goes to the session and is shown by the next read of the
+/// list, so it survives the redirect of a form posted without JavaScript.
+#[server(prefix = "/console-api")]
+pub async fn create_api_key(name: String) -> Result<(), ConsoleError> {
+    use crate::server::{engine, require_user, stash_new_key};
+    require_user().await?;
+    let (key, plaintext) = engine()?.create_api_key(&name).await?;
+    stash_new_key(&key.name, &plaintext).await
+}
+
+#[server(prefix = "/console-api")]
+pub async fn revoke_api_key(id: String) -> Result<(), ConsoleError> {
+    use crate::server::{engine, require_user};
+    require_user().await?;
+    Ok(engine()?.revoke_api_key(&id).await?)
+}

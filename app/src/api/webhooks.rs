@@ -1,0 +1,193 @@
+//! Server functions of the webhooks page: list, read, create/edit, toggle, delete,
+//! validate a target before saving, send a test event, and the template preview. Each one
+//! checks the session first and then calls the engine.
+use leptos::prelude::*;
+
+use crate::dto::*;
+use crate::error::ConsoleError;
+
+/// Every webhook, newest first (URLs masked).
+#[server(prefix = "/console-api")]
+pub async fn list_webhooks() -> Result<WebhookList, ConsoleError> {
+    use crate::server::{convert, engine, require_user};
+    require_user().await?;
+    let page = engine()?.list_webhooks(200, None).await?;
+    Ok(WebhookList {
+        webhooks: page.data.into_iter().map(convert::webhook_masked).collect(),
+        more: page.next_cursor.is_some(),
+    })
+}
+
+/// The event catalog.
+#[server(prefix = "/console-api")]
+pub async fn list_event_types() -> Result<Vec<EventTypeView>, ConsoleError> {
+    use crate::server::{convert, engine, require_user};
+    require_user().await?;
+    Ok(engine()?
+        .list_event_types()
+        .await?
+        .into_iter()
+        .map(convert::event_type)
+        .collect())
+}
+
+/// One webhook; with its full URL only `for_edit` (to fill in the edit form), else masked.
+/// Protected header values are never included (the engine does not return them).
+#[server(prefix = "/console-api")]
+pub async fn get_webhook(id: String, for_edit: bool) -> Result<WebhookView, ConsoleError> {
+    use crate::server::{convert, engine, require_user};
+    require_user().await?;
+    let w = engine()?.get_webhook(&id).await?;
+    Ok(if for_edit {
+        convert::webhook(w)
+    } else {
+        convert::webhook_masked(w)
+    })
+}
+
+/// Creates (empty `id`) or updates a webhook from the form. On success the dialog closes.
+#[server(prefix = "/console-api")]
+pub async fn save_webhook(webhook: WebhookForm) -> Result<String, ConsoleError> {
+    use crate::server::{engine, form, require_user};
+    require_user().await?;
+    let engine = engine()?;
+    let editing = !webhook.id.is_empty();
+    let keep_subjects = if editing {
+        engine.get_webhook(&webhook.id).await?.filters.subjects
+    } else {
+        vec![]
+    };
+    let parsed = form::parse(&webhook, keep_subjects).map_err(ConsoleError::Invalid)?;
+    let result = if editing {
+        engine.update_webhook(&webhook.id, parsed.input).await
+    } else {
+        engine.create_webhook(parsed.input).await
+    };
+    match result {
+        Ok(saved) => {
+            leptos_axum::redirect("/");
+            Ok(saved.id)
+        }
+        Err(engine::EngineError::Invalid(fields)) => Err(ConsoleError::Invalid(
+            form::map_header_errors(fields.0, &parsed.header_rows),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Turns a webhook on or off (`active` is the new state).
+#[server(prefix = "/console-api")]
+pub async fn set_active(id: String, active: bool) -> Result<bool, ConsoleError> {
+    use crate::server::{engine, require_user};
+    require_user().await?;
+    Ok(engine()?.set_webhook_active(&id, active).await?.active)
+}
+
+#[server(prefix = "/console-api")]
+pub async fn delete_webhook(id: String) -> Result<(), ConsoleError> {
+    use crate::server::{engine, require_user};
+    require_user().await?;
+    engine()?.delete_webhook(&id).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Sends a `webhook.test` event to the form's URL with the form's headers before saving.
+/// Protected headers of a saved webhook that were not retyped stay on the server and are
+/// left out (listed in `skipped_headers`).
+#[server(prefix = "/console-api")]
+pub async fn validate_webhook(webhook: WebhookForm) -> Result<TestResultView, ConsoleError> {
+    use crate::server::{convert, engine, form, rate_key, require_user};
+    let user = require_user().await?;
+    let engine = engine()?;
+    let (all, rows) = form::headers(&webhook.headers);
+    let mut headers = Vec::new();
+    let mut header_rows = Vec::new();
+    let mut skipped = Vec::new();
+    for (h, row) in all.into_iter().zip(rows) {
+        if h.protected && h.value.is_none() && !webhook.id.is_empty() {
+            skipped.push(h.key);
+        } else {
+            headers.push(h);
+            header_rows.push(row);
+        }
+    }
+    engine.check_test_rate(&rate_key(&user))?;
+    match engine.validate_target(&webhook.url, headers).await {
+        Ok(r) => Ok(convert::test_result(r, skipped)),
+        Err(engine::EngineError::Invalid(fields)) => Err(ConsoleError::Invalid(
+            form::map_header_errors(fields.0, &header_rows),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sends a test event of `event_type` (its catalog example) to a saved webhook now.
+#[server(prefix = "/console-api")]
+pub async fn send_test(id: String, event_type: String) -> Result<TestResultView, ConsoleError> {
+    use crate::server::{convert, engine, rate_key, require_user};
+    let user = require_user().await?;
+    let engine = engine()?;
+    engine.check_test_rate(&rate_key(&user))?;
+    let result = engine.send_test(&id, &event_type, None).await?;
+    Ok(convert::test_result(result, vec![]))
+}
+
+/// Renders `event_type`'s catalog example through `format` with `template` (the format's
+/// default when blank): the body the receiver would get.
+#[server(prefix = "/console-api")]
+pub async fn preview_template(
+    format: String,
+    event_type: String,
+    template: String,
+    routing_key: String,
+) -> Result<PreviewView, ConsoleError> {
+    use crate::server::{engine, require_user};
+    use engine::catalog::to_event_view;
+    use engine::formats::{default_template, render, ChatFormat};
+    use engine::template;
+    require_user().await?;
+    let Ok(chat) = format.parse::<ChatFormat>() else {
+        return Ok(PreviewView {
+            body: None,
+            error: Some(format!("The {format} format sends the event as JSON; templates apply to Slack, Discord, Teams and PagerDuty.")),
+            default_template: String::new(),
+        });
+    };
+    let types = engine()?.list_event_types().await?;
+    let Some(t) = types.into_iter().find(|t| t.name == event_type) else {
+        return Err(ConsoleError::invalid("event_type", "unknown event type"));
+    };
+    let example = to_event_view(&t.example, "evt_example", 1_732_262_400);
+    let default = default_template(chat, &event_type).to_string();
+    let mut settings = serde_json::Map::new();
+    let key = if routing_key.trim().is_empty() {
+        "YOUR_ROUTING_KEY"
+    } else {
+        routing_key.trim()
+    };
+    settings.insert("routing_key".into(), serde_json::Value::String(key.into()));
+    let parsed = if template.trim().is_empty() {
+        Ok(None)
+    } else {
+        template::parse(&template).map(Some)
+    };
+    Ok(match parsed {
+        Ok(tpl) => {
+            let body = render(chat, &example, tpl.as_ref(), &settings);
+            PreviewView {
+                body: serde_json::to_string_pretty(&body).ok(),
+                error: None,
+                default_template: default,
+            }
+        }
+        Err(e) => PreviewView {
+            body: None,
+            error: Some(format!(
+                "line {}, column {}: {}",
+                e.line, e.column, e.message
+            )),
+            default_template: default,
+        },
+    })
+}

@@ -1,0 +1,162 @@
+//! The "Advanced" part of the webhook form (a disclosure, open when one of its fields has
+//! an error): filters, payload format and PagerDuty routing key, template overrides with a
+//! live preview, retry policy, timeout and batching.
+use leptos::prelude::*;
+
+use crate::components::fields::{error_id, invalid, FieldError};
+use crate::components::templates_editor::TemplatesEditor;
+use crate::dto::{EventTypeView, WebhookView, FORMATS, SEVERITIES};
+use crate::error::FieldErrors;
+
+/// Whether an error belongs to a field under "Advanced".
+fn advanced_error(field: &str) -> bool {
+    [
+        "filters.",
+        "format",
+        "settings.",
+        "templates.",
+        "retry.",
+        "batch.",
+        "timeout_ms",
+        "include_result",
+    ]
+    .iter()
+    .any(|p| field.starts_with(p))
+}
+
+#[component]
+pub fn AdvancedSettings(
+    webhook: WebhookView,
+    event_types: Vec<EventTypeView>,
+    errors: Signal<FieldErrors>,
+    format: RwSignal<String>,
+    routing_key: RwSignal<String>,
+) -> impl IntoView {
+    let advanced_open = move || errors.with(|e| e.keys().any(|k| advanced_error(k)));
+    let input_attrs =
+        move |field: &'static str| (invalid(errors, field.to_string()), error_id(field));
+    let (proj_invalid, proj_desc) = input_attrs("filters.projects");
+    let (src_invalid, src_desc) = input_attrs("filters.sources");
+    let (rk_invalid, rk_desc) = input_attrs("settings.routing_key");
+    let (mr_invalid, mr_desc) = input_attrs("retry.max_retries");
+    let (id_invalid, id_desc) = input_attrs("retry.initial_delay_ms");
+    let (md_invalid, md_desc) = input_attrs("retry.max_delay_ms");
+    let (to_invalid, to_desc) = input_attrs("timeout_ms");
+    let (be_invalid, be_desc) = input_attrs("batch.max_events");
+    let (bw_invalid, bw_desc) = input_attrs("batch.max_wait_ms");
+    view! {
+        <details class="advanced" open=advanced_open>
+            <summary>"Advanced"</summary>
+            <fieldset>
+                <legend>"Filters"</legend>
+                <p class="hint">"Only events that match every filter are sent. Empty means any."</p>
+                <div class="field">
+                    <label for="wh-projects">"Projects"</label>
+                    <input id="wh-projects" type="text" name="webhook[projects]" value=webhook.projects.join(", ")
+                        placeholder="patient-triage, fraud-scoring" aria-invalid=proj_invalid aria-describedby=proj_desc/>
+                    <FieldError errors field="filters.projects"/>
+                </div>
+                <div class="field">
+                    <label for="wh-sources">"Sources"</label>
+                    <input id="wh-sources" type="text" name="webhook[sources]" value=webhook.sources.join(", ")
+                        placeholder="experiment, evaluation_api" aria-invalid=src_invalid aria-describedby=src_desc/>
+                    <FieldError errors field="filters.sources"/>
+                </div>
+                <fieldset class="inline-checks" aria-describedby="err-filters-severities">
+                    <legend>"Severities"</legend>
+                    {SEVERITIES.into_iter().map(|s| view! {
+                        <label class="check">
+                            <input type="checkbox" name="webhook[severities][]" value=s checked=webhook.severities.iter().any(|x| x == s)/>
+                            {s}
+                        </label>
+                    }).collect_view()}
+                    <FieldError errors field="filters.severities"/>
+                </fieldset>
+                {(!webhook.subjects.is_empty()).then(|| view! {
+                    <p class="hint">"Subject filters (kept as set through the API): " {webhook.subjects.join(", ")}</p>
+                })}
+            </fieldset>
+            <fieldset>
+                <legend>"Payload"</legend>
+                <div class="row">
+                    <div class="field">
+                        <label for="wh-format">"Format"</label>
+                        <select id="wh-format" name="webhook[format]" on:change=move |ev| format.set(event_target_value(&ev))>
+                            {FORMATS.into_iter().map(|(value, label)| view! {
+                                <option value=value selected=webhook.format == value>{label}</option>
+                            }).collect_view()}
+                        </select>
+                        <FieldError errors field="format"/>
+                    </div>
+                    <div class="field" hidden=move || format.get() != "pagerduty">
+                        <label for="wh-routing-key">"Routing key"</label>
+                        <input id="wh-routing-key" type="text" name="webhook[routing_key]" value=webhook.routing_key.clone()
+                            autocomplete="off" spellcheck="false" on:input=move |ev| routing_key.set(event_target_value(&ev))
+                            aria-invalid=rk_invalid aria-describedby=rk_desc/>
+                        <FieldError errors field="settings.routing_key"/>
+                    </div>
+                </div>
+                <label class="check">
+                    <input type="checkbox" name="webhook[include_result]" checked=webhook.include_result/>
+                    "Include result (data.result up to 16 KiB)"
+                </label>
+            </fieldset>
+            <TemplatesEditor initial=webhook.templates.clone() event_types=event_types.clone() format routing_key errors/>
+            <fieldset>
+                <legend>"Retry policy"</legend>
+                <div class="row">
+                    <div class="field">
+                        <label for="wh-max-retries">"Max retries"</label>
+                        <input id="wh-max-retries" type="number" name="webhook[max_retries]" value=webhook.max_retries.to_string()
+                            aria-invalid=mr_invalid aria-describedby=mr_desc/>
+                        <FieldError errors field="retry.max_retries"/>
+                    </div>
+                    <div class="field">
+                        <label for="wh-backoff">"Backoff"</label>
+                        <select id="wh-backoff" name="webhook[backoff]">
+                            <option value="exponential" selected=webhook.backoff == "exponential">"Exponential (×4)"</option>
+                            <option value="fixed" selected=webhook.backoff == "fixed">"Fixed"</option>
+                        </select>
+                        <FieldError errors field="retry.backoff"/>
+                    </div>
+                    <div class="field">
+                        <label for="wh-initial-delay">"Initial delay (ms)"</label>
+                        <input id="wh-initial-delay" type="number" name="webhook[initial_delay_ms]" value=webhook.initial_delay_ms.to_string()
+                            aria-invalid=id_invalid aria-describedby=id_desc/>
+                        <FieldError errors field="retry.initial_delay_ms"/>
+                    </div>
+                    <div class="field">
+                        <label for="wh-max-delay">"Max delay (ms)"</label>
+                        <input id="wh-max-delay" type="number" name="webhook[max_delay_ms]" value=webhook.max_delay_ms.to_string()
+                            aria-invalid=md_invalid aria-describedby=md_desc/>
+                        <FieldError errors field="retry.max_delay_ms"/>
+                    </div>
+                </div>
+            </fieldset>
+            <fieldset>
+                <legend>"Timeout and batching"</legend>
+                <div class="row">
+                    <div class="field">
+                        <label for="wh-timeout">"Timeout (ms)"</label>
+                        <input id="wh-timeout" type="number" name="webhook[timeout_ms]" value=webhook.timeout_ms.to_string()
+                            aria-invalid=to_invalid aria-describedby=to_desc/>
+                        <FieldError errors field="timeout_ms"/>
+                    </div>
+                    <div class="field">
+                        <label for="wh-batch-events">"Max events per request"</label>
+                        <input id="wh-batch-events" type="number" name="webhook[batch_max_events]" value=webhook.batch_max_events.to_string()
+                            aria-invalid=be_invalid aria-describedby=be_desc/>
+                        <FieldError errors field="batch.max_events"/>
+                    </div>
+                    <div class="field">
+                        <label for="wh-batch-wait">"Max wait (ms)"</label>
+                        <input id="wh-batch-wait" type="number" name="webhook[batch_max_wait_ms]" value=webhook.batch_max_wait_ms.to_string()
+                            aria-invalid=bw_invalid aria-describedby=bw_desc/>
+                        <FieldError errors field="batch.max_wait_ms"/>
+                    </div>
+                </div>
+            </fieldset>
+        </details>
+    }
+    .into_any()
+}

@@ -1,0 +1,103 @@
+//! The console's pages and the signed-in layout around them. Every page but `/login` sits
+//! inside [`SignedIn`], which checks the session during server rendering too, so without a
+//! session the server answers with a redirect to `/login` (no JavaScript needed).
+//!
+//! A rule every page follows: resources are created in a component's body, never inside a
+//! `Suspend`. Server rendering may run a `Suspend` more than once; a resource created there
+//! would be numbered differently on the server and in the browser and break hydration.
+pub mod delivery;
+pub mod login;
+pub mod settings;
+pub mod webhook;
+pub mod webhooks;
+
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, Redirect, A};
+
+use crate::auth::{current_user, Logout};
+use crate::error::ConsoleError;
+
+#[component]
+pub fn SignedIn() -> impl IntoView {
+    let user = Resource::new(|| (), |_| current_user());
+    // The page (Outlet) stays outside the Suspend: its server functions check the session
+    // themselves, and a missing session redirects from here as well.
+    view! {
+        <Suspense fallback=|| view! { <header class="topbar"></header> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(name)) => view! { <TopBar user=name/> }.into_any(),
+                    Ok(None) | Err(ConsoleError::Unauthorized) => view! { <Redirect path="/login"/> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <main id="main" class="page">
+            <Outlet/>
+        </main>
+    }
+    .into_any()
+}
+
+#[component]
+fn TopBar(user: String) -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <header class="topbar">
+            <a class="skip" href="#main">"Skip to content"</a>
+            <A href="/" attr:class="brand">
+                <span class="logo" aria-hidden="true">"◆"</span>
+                "Herald"
+            </A>
+            <nav aria-label="Main">
+                <A href="/" exact=true>"Webhooks"</A>
+                <A href="/settings">"Settings"</A>
+            </nav>
+            <div class="who">
+                <span class="muted">"Signed in as " <strong>{user}</strong></span>
+                <ActionForm action=logout attr:class="inline">
+                    <button type="submit" class="btn ghost small">"Sign out"</button>
+                </ActionForm>
+            </div>
+        </header>
+    }
+    .into_any()
+}
+
+/// An error where a page or section would be; an ended session leads to the sign-in page.
+#[component]
+pub fn ErrorNotice(error: ConsoleError) -> impl IntoView {
+    match error {
+        ConsoleError::Unauthorized => view! { <Redirect path="/login"/> }.into_any(),
+        ConsoleError::NotFound(what) => view! {
+            <div class="alert error" role="alert">
+                <p>{format!("{what} not found.")}</p>
+                <p><a href="/">"Back to webhooks"</a></p>
+            </div>
+        }
+        .into_any(),
+        other => view! { <p class="alert error" role="alert">{other.to_string()}</p> }.into_any(),
+    }
+}
+
+/// A quiet placeholder while a section loads (same height on server and browser).
+pub fn loading() -> impl IntoView {
+    view! { <p class="muted loading">"Loading…"</p> }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    view! {
+        <main class="page">
+            <h1>"Page not found"</h1>
+            <p><a href="/">"Back to webhooks"</a></p>
+        </main>
+    }
+    .into_any()
+}

@@ -1,0 +1,141 @@
+//! `/settings`: API keys (create — the key is shown once —, list with prefix, created and
+//! last used, revoke) and the admin password.
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::keys::{list_api_keys, CreateApiKey, RevokeApiKey};
+use crate::auth::ChangePassword;
+use crate::components::fields::{error_id, field_errors, invalid, ActionError, FieldError};
+use crate::dto::{show_opt_time, show_time, ApiKeyView};
+use crate::pages::{loading, ErrorNotice};
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let create = ServerAction::<CreateApiKey>::new();
+    let revoke = ServerAction::<RevokeApiKey>::new();
+    let keys = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_api_keys(),
+    );
+    let create_errors = field_errors(create.value().into());
+    view! {
+        <Title text="Settings · Herald"/>
+        <div class="page-head">
+            <h1>"Settings"</h1>
+        </div>
+        <section class="card" aria-labelledby="keys-title">
+            <h2 id="keys-title">"API keys"</h2>
+            <p class="hint">
+                "Keys authenticate the REST API (" <code>"Authorization: Bearer …"</code>
+                "). A key is shown once, when it is created; Herald keeps only its hash."
+            </p>
+            <ActionForm action=create attr:class="row end">
+                <div class="field">
+                    <label for="key-name">"Key name"</label>
+                    <input id="key-name" type="text" name="name" placeholder="ci-pipeline" autocomplete="off"
+                        aria-invalid=invalid(create_errors, "name".into()) aria-describedby=error_id("name")/>
+                    <FieldError errors=create_errors field="name"/>
+                </div>
+                <button type="submit" class="btn primary">"Create API key"</button>
+            </ActionForm>
+            <ActionError value=create.value().into()/>
+            <ActionError value=revoke.value().into()/>
+            <Transition fallback=loading>
+                {move || Suspend::new(async move {
+                    match keys.await {
+                        Ok(data) => view! {
+                            {data.new_key.map(|k| view! {
+                                <div class="alert ok new-key" role="status">
+                                    <p>"API key “" {k.name} "” created. Copy it now; it will not be shown again:"</p>
+                                    <p><code class="secret" aria-label="New API key">{k.key}</code></p>
+                                </div>
+                            })}
+                            <KeyTable keys=data.keys revoke/>
+                        }
+                        .into_any(),
+                        Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+        <PasswordCard/>
+    }
+    .into_any()
+}
+
+#[component]
+fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
+    if keys.is_empty() {
+        return view! { <p class="empty">"No API keys yet."</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table aria-label="API keys">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Key"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Last used"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {keys.into_iter().map(|k| view! {
+                        <tr>
+                            <td>{k.name.clone()}</td>
+                            <td class="mono">{k.prefix.clone()} "…"</td>
+                            <td>{show_time(&k.created_at)}</td>
+                            <td>{show_opt_time(&k.last_used_at)}</td>
+                            <td>
+                                <ActionForm action=revoke attr:class="inline">
+                                    <input type="hidden" name="id" value=k.id.clone()/>
+                                    <button type="submit" class="btn ghost small danger-text">"Revoke"</button>
+                                </ActionForm>
+                            </td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn PasswordCard() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let errors = field_errors(change.value().into());
+    let field = move |id: &'static str,
+                      name: &'static str,
+                      label: &'static str,
+                      autocomplete: &'static str| {
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=id type="password" name=name autocomplete=autocomplete
+                    aria-invalid=invalid(errors, name.into()) aria-describedby=error_id(name)/>
+                <FieldError errors field=name/>
+            </div>
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="account-title">
+            <h2 id="account-title">"Account"</h2>
+            <p class="hint">"Signed in as admin. Passwords are stored as argon2 hashes."</p>
+            <ActionForm action=change attr:class="stack narrow">
+                // For password managers: which account this password belongs to.
+                <input type="text" name="username" value="admin" autocomplete="username" hidden=true readonly=true/>
+                {field("pw-current", "current", "Current password", "current-password")}
+                {field("pw-new", "new_password", "New password", "new-password")}
+                {field("pw-confirm", "confirm", "Confirm new password", "new-password")}
+                <button type="submit" class="btn primary">"Change password"</button>
+            </ActionForm>
+            <ActionError value=change.value().into()/>
+            {move || matches!(change.value().get(), Some(Ok(()))).then(|| view! {
+                <p class="alert ok" role="status">"Password changed."</p>
+            })}
+        </section>
+    }
+    .into_any()
+}

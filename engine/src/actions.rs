@@ -36,7 +36,7 @@ impl Engine {
             ));
         }
         let now = self.now_ms();
-        let catalog = self.store().list_event_types().await?;
+        let catalog = self.cached_catalog().await?;
         let single = inputs.len() == 1;
         let mut errors = FieldErrors::new();
         let mut events = Vec::with_capacity(inputs.len());
@@ -52,17 +52,18 @@ impl Engine {
             }
         }
         errors.into_result()?;
-        let result = self
-            .store()
-            .ingest(
-                &events,
-                now,
-                idempotency_key,
-                self.config().idempotency_window_ms,
-            )
-            .await?;
+        let count = events.len() as u64;
+        let result = match idempotency_key {
+            // Written together with whatever else is being ingested (group commit).
+            None => (self.ingest_queue().ingest(events, now).await?, false),
+            Some(key) => {
+                self.store()
+                    .ingest(&events, now, Some(key), self.config().idempotency_window_ms)
+                    .await?
+            }
+        };
         if !result.1 {
-            metrics::counter!("herald_events_ingested_total").increment(events.len() as u64);
+            metrics::counter!("herald_events_ingested_total").increment(count);
             self.wake();
         }
         Ok(result)
@@ -319,6 +320,31 @@ impl Engine {
         Ok(test_result(&done))
     }
 
+    /// [`validate_target`](Self::validate_target) for a saved webhook being edited: a
+    /// protected header sent back without a value uses the stored one.
+    pub async fn validate_for_webhook(
+        &self,
+        webhook_id: &str,
+        url: &str,
+        mut headers: Vec<HeaderInput>,
+    ) -> Result<TestResult> {
+        let w = self.stored_webhook(webhook_id).await?;
+        let stored = deliver::custom_headers(self, &w)?;
+        for h in headers
+            .iter_mut()
+            .filter(|h| h.protected && h.value.is_none())
+        {
+            let key = h.key.trim();
+            if let Some((_, value, _)) = stored
+                .iter()
+                .find(|(k, _, protected)| *protected && k.eq_ignore_ascii_case(key))
+            {
+                h.value = Some(value.clone());
+            }
+        }
+        self.validate_target(url, headers).await
+    }
+
     /// Sends a `webhook.test` event to a URL with headers before a webhook is saved.
     pub async fn validate_target(
         &self,
@@ -405,7 +431,9 @@ impl Engine {
             schema: input.schema,
             builtin: false,
         };
-        if !self.store().insert_event_type(&t, self.now_ms()).await? {
+        let inserted = self.store().insert_event_type(&t, self.now_ms()).await?;
+        self.forget_catalog();
+        if !inserted {
             return Err(EngineError::Conflict(format!(
                 "event type \"{}\" already exists",
                 t.name

@@ -5,8 +5,10 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::catalog;
+use crate::catalog_cache::CatalogCache;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{EngineError, Result};
+use crate::ingest_queue::IngestQueue;
 use crate::model::EventType;
 use crate::netguard::AllowList;
 use crate::ratelimit::RateLimiter;
@@ -62,6 +64,8 @@ struct Inner {
     config: EngineConfig,
     wake: Notify,
     test_limiter: RateLimiter,
+    ingest_queue: IngestQueue,
+    catalog: CatalogCache,
 }
 
 #[derive(Clone)]
@@ -110,6 +114,8 @@ impl EngineBuilder {
         let engine = Engine {
             inner: Arc::new(Inner {
                 sender: Sender::new(self.config.allowed_targets.clone()),
+                ingest_queue: IngestQueue::start(store.clone()),
+                catalog: CatalogCache::default(),
                 store,
                 key,
                 clock: self.clock,
@@ -138,6 +144,16 @@ impl Engine {
     }
     pub fn sender(&self) -> &Sender {
         &self.inner.sender
+    }
+    /// The event-type catalog, from memory (see `catalog_cache`).
+    pub(crate) async fn cached_catalog(&self) -> Result<Arc<Vec<EventType>>> {
+        self.inner.catalog.get(self.store()).await
+    }
+    pub(crate) fn forget_catalog(&self) {
+        self.inner.catalog.forget();
+    }
+    pub(crate) fn ingest_queue(&self) -> &IngestQueue {
+        &self.inner.ingest_queue
     }
     pub fn config(&self) -> &EngineConfig {
         &self.inner.config

@@ -3,6 +3,7 @@
 
 // Pure rules, table-tested.
 pub mod catalog;
+mod catalog_cache;
 pub mod cidr;
 pub mod classify;
 pub mod clock;
@@ -27,6 +28,7 @@ pub mod actions;
 pub mod deliver;
 pub mod engine;
 pub mod error;
+mod ingest_queue;
 pub mod manage;
 pub mod model;
 pub mod sender;

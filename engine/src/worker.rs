@@ -157,6 +157,10 @@ impl Worker {
             }
             let wait = if room == 0 {
                 Duration::from_millis(5)
+            } else if got > 0 && got < room {
+                // Everything due was just claimed: look again when woken, or soon (a
+                // retry falling due meanwhile waits at most this long).
+                BUSY_RECHECK
             } else {
                 self.idle_wait().await
             };
@@ -199,15 +203,28 @@ impl Worker {
     }
 }
 
+/// After a claim that took what was due, the next look without a wake-up.
+const BUSY_RECHECK: Duration = Duration::from_millis(50);
+
+/// How long the recorder waits for more outcomes before committing a small batch.
+const RECORD_WINDOW: Duration = Duration::from_millis(2);
+
 /// Records outcomes as they come, committing whatever has queued up in one transaction.
 async fn record_loop(engine: Engine, mut rx: mpsc::Receiver<DeliveryUpdate>) {
     let mut batch = Vec::with_capacity(512);
     while let Some(first) = rx.recv().await {
         batch.push(first);
+        // Outcomes arriving within RECORD_WINDOW share the transaction: at moderate rates
+        // that is several per commit instead of one (a delivery's arrival is not delayed,
+        // only its record; the lease covers it meanwhile).
+        let window = tokio::time::Instant::now() + RECORD_WINDOW;
         while batch.len() < 512 {
             match rx.try_recv() {
                 Ok(u) => batch.push(u),
-                Err(_) => break,
+                Err(_) => match tokio::time::timeout_at(window, rx.recv()).await {
+                    Ok(Some(u)) => batch.push(u),
+                    _ => break,
+                },
             }
         }
         let mut tries = 0;

@@ -1257,3 +1257,58 @@ async fn validate_target_answers_before_saving() {
     ));
     assert_eq!(rx.count(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validating_a_saved_webhook_uses_its_stored_protected_values() {
+    let h = Harness::new().await;
+    let rx = Receiver::start().await;
+    let w = h
+        .create(WebhookInput {
+            headers: Some(vec![header("Authorization", "Token stored-456", true)]),
+            ..hook("edit-me", &rx.url)
+        })
+        .await;
+    // The edit form sends the protected header back without its value.
+    let untouched = HeaderInput {
+        key: "Authorization".into(),
+        value: None,
+        protected: true,
+    };
+    let res = h
+        .engine
+        .validate_for_webhook(&w.id, &rx.url, vec![untouched])
+        .await
+        .unwrap();
+    let r = rx.expect_exactly(1).await.remove(0);
+    assert!(res.success);
+    assert_eq!(
+        r.h("authorization"),
+        "Token stored-456",
+        "the stored value was sent"
+    );
+    assert!(
+        !serde_json::to_string(&res).unwrap().contains("stored-456"),
+        "and not shown"
+    );
+    // A retyped value wins over the stored one.
+    let res = h
+        .engine
+        .validate_for_webhook(
+            &w.id,
+            &rx.url,
+            vec![header("Authorization", "Token new-789", true)],
+        )
+        .await
+        .unwrap();
+    assert!(res.success);
+    assert_eq!(
+        rx.expect_exactly(2).await[1].h("authorization"),
+        "Token new-789"
+    );
+    assert!(matches!(
+        h.engine
+            .validate_for_webhook("wh_missing", &rx.url, vec![])
+            .await,
+        Err(engine::EngineError::NotFound(_))
+    ));
+}

@@ -93,30 +93,26 @@ pub async fn delete_webhook(id: String) -> Result<(), ConsoleError> {
 }
 
 /// Sends a `webhook.test` event to the form's URL with the form's headers before saving.
-/// Protected headers of a saved webhook that were not retyped stay on the server and are
-/// left out (listed in `skipped_headers`).
+/// For a saved webhook, protected headers that were not retyped are sent with their stored
+/// values (which stay on the server; the answer shows them masked).
 #[server(prefix = "/console-api")]
 pub async fn validate_webhook(webhook: WebhookForm) -> Result<TestResultView, ConsoleError> {
     use crate::server::{convert, engine, form, rate_key, require_user};
     let user = require_user().await?;
     let engine = engine()?;
-    let (all, rows) = form::headers(&webhook.headers);
-    let mut headers = Vec::new();
-    let mut header_rows = Vec::new();
-    let mut skipped = Vec::new();
-    for (h, row) in all.into_iter().zip(rows) {
-        if h.protected && h.value.is_none() && !webhook.id.is_empty() {
-            skipped.push(h.key);
-        } else {
-            headers.push(h);
-            header_rows.push(row);
-        }
-    }
+    let (headers, rows) = form::headers(&webhook.headers);
     engine.check_test_rate(&rate_key(&user))?;
-    match engine.validate_target(&webhook.url, headers).await {
-        Ok(r) => Ok(convert::test_result(r, skipped)),
+    let result = if webhook.id.is_empty() {
+        engine.validate_target(&webhook.url, headers).await
+    } else {
+        engine
+            .validate_for_webhook(&webhook.id, &webhook.url, headers)
+            .await
+    };
+    match result {
+        Ok(r) => Ok(convert::test_result(r, vec![])),
         Err(engine::EngineError::Invalid(fields)) => Err(ConsoleError::Invalid(
-            form::map_header_errors(fields.0, &header_rows),
+            form::map_header_errors(fields.0, &rows),
         )),
         Err(e) => Err(e.into()),
     }

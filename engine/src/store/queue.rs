@@ -4,7 +4,7 @@
 use serde_json::Value;
 use sqlx::{Row, SqliteConnection};
 
-use super::Store;
+use super::{batch, Store};
 use crate::error::Result;
 use crate::fanout;
 use crate::model::{Event, Severity, Subject};
@@ -137,20 +137,8 @@ impl Store {
             }
         }
         let subs = Store::subscriptions(&mut tx).await?;
-        let mut answer = Vec::with_capacity(events.len());
-        for e in events {
-            insert_event(&mut tx, e, now).await?;
-            let facts = fanout::facts(e);
-            let mut count = 0;
-            for sub in subs.iter().filter(|s| fanout::routes_to(s, &facts)) {
-                add_to_delivery(&mut tx, sub, e, now).await?;
-                count += 1;
-            }
-            answer.push(Ingested {
-                id: e.id.clone(),
-                deliveries: count,
-            });
-        }
+        let rows: Vec<(&NewEvent, i64)> = events.iter().map(|e| (e, now)).collect();
+        let answer = write_events(&mut tx, &subs, &rows).await?;
         if let Some(key) = idempotency_key {
             sqlx::query("INSERT OR REPLACE INTO idempotency_keys (key, response, created_at) VALUES (?, ?, ?)")
                 .bind(key)
@@ -161,6 +149,26 @@ impl Store {
         }
         tx.commit().await?;
         Ok((answer, false))
+    }
+
+    /// Stores several ingest requests (events, each request's time) in one transaction
+    /// (group commit); one answer per request, in order. Durable when this returns Ok.
+    pub async fn ingest_group(
+        &self,
+        requests: &[(&[NewEvent], i64)],
+    ) -> Result<Vec<Vec<Ingested>>> {
+        let mut tx = self.write.begin().await?;
+        let subs = Store::subscriptions(&mut tx).await?;
+        let rows: Vec<(&NewEvent, i64)> = requests
+            .iter()
+            .flat_map(|(events, now)| events.iter().map(move |e| (e, *now)))
+            .collect();
+        let mut answers = write_events(&mut tx, &subs, &rows).await?.into_iter();
+        tx.commit().await?;
+        Ok(requests
+            .iter()
+            .map(|(events, _)| answers.by_ref().take(events.len()).collect())
+            .collect())
     }
 
     /// Stores one event and one delivery of it to `webhook_id`, bypassing subscriptions
@@ -242,6 +250,25 @@ impl Store {
     /// Applies attempt outcomes in one transaction (group commit). Returns the ids of
     /// webhooks this disabled.
     pub async fn record(&self, updates: &[DeliveryUpdate]) -> Result<Vec<String>> {
+        let mut ids: Vec<&str> = updates.iter().map(|u| u.delivery_id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() == updates.len() {
+            // The usual case: multi-row statements (see batch.rs).
+            let mut tx = self.write.begin().await?;
+            let attempts: Vec<&AttemptRecord> =
+                updates.iter().filter_map(|u| u.attempt.as_ref()).collect();
+            let applied = batch::update_deliveries(&mut tx, updates).await?;
+            // The attempt happened whether or not we still held the lease: log it.
+            batch::insert_attempts(&mut tx, &attempts).await?;
+            let applied: Vec<&DeliveryUpdate> = updates
+                .iter()
+                .filter(|u| applied.contains(&u.delivery_id))
+                .collect();
+            let disabled = batch::apply_health_all(&mut tx, &applied).await?;
+            tx.commit().await?;
+            return Ok(disabled);
+        }
         let mut tx = self.write.begin().await?;
         let mut disabled = vec![];
         for u in updates {
@@ -398,6 +425,37 @@ impl Store {
     }
 }
 
+/// Writes events (each with its ingest time) and their deliveries in the caller's
+/// transaction; one answer per event.
+async fn write_events(
+    conn: &mut SqliteConnection,
+    subs: &[fanout::Subscription],
+    events: &[(&NewEvent, i64)],
+) -> Result<Vec<Ingested>> {
+    batch::insert_events(&mut *conn, events).await?;
+    let mut answer = Vec::with_capacity(events.len());
+    let mut plain: Vec<batch::Plain> = vec![];
+    for &(e, now) in events {
+        let facts = fanout::facts(e);
+        let mut count = 0;
+        for sub in subs.iter().filter(|s| fanout::routes_to(s, &facts)) {
+            if sub.format.batches() && sub.batch.max_events > 1 {
+                add_to_delivery(&mut *conn, sub, e, now).await?;
+            } else {
+                let id = crate::ids::new_id(crate::ids::DELIVERY, now);
+                plain.push((id, &sub.id, &e.event_type, &e.id, now));
+            }
+            count += 1;
+        }
+        answer.push(Ingested {
+            id: e.id.clone(),
+            deliveries: count,
+        });
+    }
+    batch::insert_plain_deliveries(conn, &plain).await?;
+    Ok(answer)
+}
+
 async fn insert_event(conn: &mut SqliteConnection, e: &NewEvent, now: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO events (id, type, object, source, project, severity, subject, data, metadata, created, ingested_at) \
@@ -532,7 +590,10 @@ async fn insert_attempt(conn: &mut SqliteConnection, a: &AttemptRecord) -> Resul
 }
 
 /// Updates the webhook's health after an outcome; returns its id when this disabled it.
-async fn apply_health(conn: &mut SqliteConnection, u: &DeliveryUpdate) -> Result<Option<String>> {
+pub(super) async fn apply_health(
+    conn: &mut SqliteConnection,
+    u: &DeliveryUpdate,
+) -> Result<Option<String>> {
     match u.success {
         Some(true) => {
             sqlx::query("UPDATE webhooks SET last_success_at = ?, consecutive_failures = 0, failing_since = NULL WHERE id = ?")

@@ -1,0 +1,209 @@
+//! The report: a table (each Herald figure beside the raw baseline and their ratio), the
+//! goals of issue 7 met or not, and the JSON summary written to `bench/results/`.
+use serde_json::{json, Map, Value};
+
+/// `results[a][b]…` as a number.
+fn at(v: &Value, path: &[&str]) -> Option<f64> {
+    path.iter().try_fold(v, |v, k| v.get(*k))?.as_f64()
+}
+
+fn latency_at(v: &Value, section: &str, rate: u64, field: &str) -> Option<f64> {
+    let list = if section == "raw" {
+        &v["raw"]["latency"]
+    } else {
+        &v["latency"]["rates"]
+    };
+    list.as_array()?
+        .iter()
+        .find(|r| r["rate"].as_u64() == Some(rate))?
+        .get(field)?
+        .as_f64()
+}
+
+struct Row {
+    figure: String,
+    herald: Option<f64>,
+    raw: Option<f64>,
+}
+
+fn rows(r: &Value) -> Vec<Row> {
+    let raw_rps = at(r, &["raw", "requests_per_s"]);
+    let raw_cpu = at(r, &["raw", "generator_cpu_us_per_request"]);
+    let row = |figure: &str, herald: Option<f64>, raw: Option<f64>| Row {
+        figure: figure.into(),
+        herald,
+        raw,
+    };
+    let mut out = vec![
+        row(
+            "ingest, batches of 100 (events/s)",
+            at(r, &["ingest_batch", "events_per_s"]),
+            raw_rps,
+        ),
+        row(
+            "ingest, single events, conc 64 (req/s)",
+            at(r, &["ingest_single", "requests_per_s"]),
+            raw_rps,
+        ),
+        row(
+            "sustained deliveries/s, fan-out 1",
+            at(r, &["sustained_f1", "deliveries_per_s"]),
+            raw_rps,
+        ),
+        row(
+            "sustained deliveries/s, fan-out 4",
+            at(r, &["sustained_f4", "deliveries_per_s"]),
+            raw_rps,
+        ),
+    ];
+    let rates: Vec<u64> = r["latency"]["rates"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["rate"].as_u64()).collect())
+        .unwrap_or_default();
+    for rate in rates {
+        for p in ["p50_ms", "p99_ms"] {
+            out.push(row(
+                &format!("ingest→arrival {} at {rate}/s (ms)", &p[..3]),
+                latency_at(r, "latency", rate, p),
+                latency_at(r, "raw", rate, p),
+            ));
+        }
+    }
+    out.extend([
+        row(
+            "CPU µs per delivery, fan-out 1",
+            at(r, &["sustained_f1", "cpu_us_per_delivery"]),
+            raw_cpu,
+        ),
+        row(
+            "CPU µs per delivery, fan-out 4",
+            at(r, &["sustained_f4", "cpu_us_per_delivery"]),
+            raw_cpu,
+        ),
+        row(
+            "CPU µs per event, ingest batch",
+            at(r, &["ingest_batch", "cpu_us_per_event"]),
+            None,
+        ),
+        row(
+            "CPU µs per event, ingest single",
+            at(r, &["ingest_single", "cpu_us_per_event"]),
+            None,
+        ),
+        row(
+            "peak RSS, sustained fan-out 1 (MB)",
+            at(r, &["sustained_f1", "peak_rss_mb"]),
+            None,
+        ),
+        row(
+            "peak RSS, sustained fan-out 4 (MB)",
+            at(r, &["sustained_f4", "peak_rss_mb"]),
+            None,
+        ),
+        row(
+            "peak RSS, latency runs (MB)",
+            at(r, &["latency", "peak_rss_mb"]),
+            None,
+        ),
+        row(
+            "peak RSS, pending deliveries (MB)",
+            at(r, &["pending", "peak_rss_mb"]),
+            None,
+        ),
+    ]);
+    out
+}
+
+fn fmt(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.abs() >= 100.0 => format!("{v:.0}"),
+        Some(v) => format!("{v:.2}"),
+        None => "-".into(),
+    }
+}
+
+/// Prints the table and returns it as JSON rows.
+pub fn table(r: &Value) -> Value {
+    println!(
+        "\n{:<44} {:>12} {:>12} {:>8}",
+        "figure", "herald", "raw", "ratio"
+    );
+    let mut out = vec![];
+    for row in rows(r) {
+        let ratio = match (row.herald, row.raw) {
+            (Some(h), Some(b)) if b > 0.0 => Some(h / b),
+            _ => None,
+        };
+        println!(
+            "{:<44} {:>12} {:>12} {:>8}",
+            row.figure,
+            fmt(row.herald),
+            fmt(row.raw),
+            fmt(ratio)
+        );
+        out.push(
+            json!({"figure": row.figure, "herald": row.herald, "raw_baseline": row.raw,
+            "ratio": ratio.map(|x| super::scenarios::round(x, 3))}),
+        );
+    }
+    Value::Array(out)
+}
+
+/// The goals of issue 7 on this machine: (goal, value, met).
+pub fn goals(r: &Value) -> Value {
+    let peak_load = ["sustained_f1", "sustained_f4", "latency"]
+        .iter()
+        .filter_map(|s| at(r, &[s, "peak_rss_mb"]))
+        .reduce(f64::max);
+    let list: Vec<(&str, Option<f64>, bool)> = vec![
+        (
+            "≥ 10,000 signed deliveries/s sustained (fan-out 1)",
+            at(r, &["sustained_f1", "deliveries_per_s"]),
+            true,
+        ),
+        (
+            "≥ 20,000 events/s ingested in batches of 100",
+            at(r, &["ingest_batch", "events_per_s"]),
+            true,
+        ),
+        (
+            "≥ 8,000 single-event requests/s",
+            at(r, &["ingest_single", "requests_per_s"]),
+            true,
+        ),
+        (
+            "p99 ingest→arrival ≤ 10 ms at 2,000 events/s",
+            latency_at(r, "latency", 2000, "p99_ms"),
+            false,
+        ),
+        (
+            "≤ 60 µs CPU per delivery (fan-out 1)",
+            at(r, &["sustained_f1", "cpu_us_per_delivery"]),
+            false,
+        ),
+        ("peak RSS ≤ 50 MB under load", peak_load, false),
+        (
+            "peak RSS ≤ 150 MB with 1,000,000 deliveries pending",
+            at(r, &["pending", "peak_rss_mb"]),
+            false,
+        ),
+    ];
+    let limits = [10_000.0, 20_000.0, 8_000.0, 10.0, 60.0, 50.0, 150.0];
+    println!("\ngoals:");
+    let mut out = vec![];
+    for ((goal, value, at_least), limit) in list.into_iter().zip(limits) {
+        let met = value.map(|v| if at_least { v >= limit } else { v <= limit });
+        let word = match met {
+            Some(true) => "met",
+            Some(false) => "NOT met",
+            None => "not measured",
+        };
+        println!("  {word:<12} {goal} (measured {})", fmt(value));
+        let mut g = Map::new();
+        g.insert("goal".into(), goal.into());
+        g.insert("value".into(), json!(value));
+        g.insert("met".into(), json!(met));
+        out.push(Value::Object(g));
+    }
+    Value::Array(out)
+}

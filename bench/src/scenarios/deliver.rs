@@ -1,0 +1,83 @@
+//! Sustained deliveries/s at fan-out 1 and 4: the generator ingests batches of 100 as
+//! fast as Herald keeps up, held back only when more than `backlog_cap` deliveries are
+//! outstanding (so the queue stays bounded and the run is a steady state, not a drain).
+//! After a warm-up, deliveries/s is what the receiver counted over the measured window,
+//! and CPU per delivery is Herald's utime + stime over that window ÷ those deliveries
+//! (ingest included: it is the whole cost of a delivery).
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::{herald_req, mb, num, round, usage_json, Ctx, Outcome};
+use crate::events;
+use crate::load::{self, Gate, MakeReq};
+use crate::procfs;
+
+pub async fn sustained(ctx: &mut Ctx, fanout: u64) -> Outcome {
+    let tag = format!("sustained-f{fanout}");
+    let h = ctx.herald_with_hooks(&tag, fanout as usize, 5_000).await?;
+    let s = ctx.scale.clone();
+    let made = Arc::new(AtomicU64::new(0));
+    let received = Arc::new(AtomicU64::new(0));
+    let m = made.clone();
+    let make: MakeReq = Arc::new(move |seq, sent_at| {
+        m.fetch_add(100, Relaxed);
+        herald_req(events::batch(sent_at, seq * 100, 100))
+    });
+    let (m, r, cap) = (made.clone(), received.clone(), s.backlog_cap);
+    let gate: Gate = Arc::new(move || m.load(Relaxed) * fanout < r.load(Relaxed) + cap);
+    let total_secs = s.warm_secs + s.measure_secs;
+    let max = if s.smoke { 20 } else { s.max_requests };
+    let addr = h.addr;
+    let gen = tokio::spawn(load::closed_loop(
+        addr,
+        4,
+        max,
+        total_secs,
+        make,
+        Some(gate),
+    ));
+    // Poll the receiver's count for the gate, and sample at the window's edges.
+    let poll = Duration::from_millis(20);
+    let warm_polls = (s.warm_secs / 0.02) as usize;
+    let measure_polls = (s.measure_secs / 0.02) as usize;
+    let mut edges = vec![];
+    for i in 0..=(warm_polls + measure_polls) {
+        let st = ctx.receiver.stats().await?;
+        received.store(num(&st, "count") as u64, Relaxed);
+        if i == warm_polls || i == warm_polls + measure_polls {
+            edges.push((num(&st, "count"), ctx.sample(&h)));
+        }
+        tokio::time::sleep(poll).await;
+    }
+    let res = gen.await.map_err(|e| e.to_string())?;
+    ctx.check_load(&tag, &res);
+    let hwm = procfs::status_bytes(&h.pid().to_string(), "VmHWM:");
+    let memory = procfs::memory(h.pid());
+    let u = procfs::between(&edges[0].1, &edges[1].1);
+    let delivered = edges[1].0 - edges[0].0;
+    let st = if s.smoke {
+        ctx.expect_arrivals(&tag, res.ok * 100 * fanout).await?
+    } else {
+        ctx.receiver.stats().await?
+    };
+    ctx.check_signatures(&tag, &st);
+    if delivered <= 0.0 {
+        ctx.fail(format!(
+            "{tag}: nothing was delivered in the measured window"
+        ));
+    }
+    h.stop();
+    Ok(json!({
+        "fanout": fanout,
+        "deliveries_per_s": round(delivered / u.secs, 0),
+        "events_ingested_per_s": round(delivered / u.secs / fanout as f64, 0),
+        "deliveries_measured": delivered,
+        "cpu_us_per_delivery": round(u.herald_cpu * 1e6 / delivered.max(1.0), 1),
+        "peak_rss_mb": mb(hwm),
+        "memory": memory,
+        "usage": usage_json(&u),
+    }))
+}

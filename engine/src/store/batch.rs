@@ -1,0 +1,221 @@
+//! Multi-row statements for the two hot paths, ingest and recording outcomes: every SQL
+//! statement is a round trip to SQLite's connection thread (two thread switches), so one
+//! statement per chunk of rows instead of one per row is most of their cost. Chunks come
+//! in a few fixed sizes, so only a handful of statements are ever prepared and cached.
+use std::collections::HashSet;
+
+use sqlx::{Row, SqliteConnection};
+
+use super::queue::{apply_health, AttemptRecord, DeliveryUpdate, NewEvent};
+use crate::error::Result;
+
+/// Chunk sizes, largest first; a slice is cut greedily into these.
+const SIZES: [usize; 4] = [64, 16, 4, 1];
+
+/// `items` cut into chunks whose lengths are all in [`SIZES`].
+pub(super) fn chunks<T>(mut items: &[T]) -> Vec<&[T]> {
+    let mut out = vec![];
+    while !items.is_empty() {
+        let n = SIZES
+            .iter()
+            .copied()
+            .find(|s| *s <= items.len())
+            .unwrap_or(1);
+        let (head, rest) = items.split_at(n);
+        out.push(head);
+        items = rest;
+    }
+    out
+}
+
+/// `(?, ?, ?), (?, ?, ?)` for `rows` rows of `cols` columns.
+fn marks(rows: usize, cols: usize) -> String {
+    let row = format!("({})", vec!["?"; cols].join(", "));
+    vec![row; rows].join(", ")
+}
+
+/// Inserts events, each with its ingest time.
+pub(super) async fn insert_events(
+    conn: &mut SqliteConnection,
+    events: &[(&NewEvent, i64)],
+) -> Result<()> {
+    for chunk in chunks(events) {
+        let sql = format!(
+            "INSERT INTO events (id, type, object, source, project, severity, subject, data, metadata, created, ingested_at) \
+             VALUES {}",
+            marks(chunk.len(), 11)
+        );
+        let mut q = sqlx::query(&sql);
+        for (e, now) in chunk {
+            q = q
+                .bind(&e.id)
+                .bind(&e.event_type)
+                .bind(&e.object)
+                .bind(&e.source)
+                .bind(&e.project)
+                .bind(e.severity.map(|s| s.as_str()))
+                .bind(e.subject.as_ref().map(serde_json::to_string).transpose()?)
+                .bind(serde_json::to_string(&e.data)?)
+                .bind(e.metadata.as_ref().map(serde_json::to_string).transpose()?)
+                .bind(e.created_ms)
+                .bind(*now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A new single-event delivery: (delivery id, webhook id, event type, event id, now).
+pub(super) type Plain<'a> = (String, &'a str, &'a str, &'a str, i64);
+
+/// Inserts single-event deliveries, due at once, and their links to their events.
+pub(super) async fn insert_plain_deliveries(
+    conn: &mut SqliteConnection,
+    rows: &[Plain<'_>],
+) -> Result<()> {
+    for chunk in chunks(rows) {
+        let sql = format!(
+            "INSERT INTO deliveries (id, webhook_id, event_type, status, due_at, next_attempt_at, batch_open, created_at, updated_at) \
+             VALUES {}",
+            marks(chunk.len(), 5).replace("?, ?, ?, ?, ?", "?, ?, ?, 'pending', ?, ?, 0, ?, ?")
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, webhook, event_type, _, now) in chunk {
+            q = q
+                .bind(id)
+                .bind(*webhook)
+                .bind(*event_type)
+                .bind(now)
+                .bind(now)
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await?;
+        let sql = format!(
+            "INSERT INTO delivery_events (delivery_id, position, event_id) VALUES {}",
+            marks(chunk.len(), 2).replace("?, ?", "?, 0, ?")
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, _, _, event, _) in chunk {
+            q = q.bind(id).bind(*event);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn insert_attempts(
+    conn: &mut SqliteConnection,
+    attempts: &[&AttemptRecord],
+) -> Result<()> {
+    for chunk in chunks(attempts) {
+        let sql = format!(
+            "INSERT INTO attempts (id, delivery_id, number, started_at, duration_ms, url, request_headers, request_body, \
+             response_status, response_headers, response_body, error_kind, error_message, next_retry_at, trigger) VALUES {}",
+            marks(chunk.len(), 15)
+        );
+        let mut q = sqlx::query(&sql);
+        for a in chunk {
+            q = q
+                .bind(&a.id)
+                .bind(&a.delivery_id)
+                .bind(a.number as i64)
+                .bind(a.started_at)
+                .bind(a.duration_ms as i64)
+                .bind(&a.url)
+                .bind(&a.request_headers)
+                .bind(&a.request_body)
+                .bind(a.response_status.map(|s| s as i64))
+                .bind(&a.response_headers)
+                .bind(&a.response_body)
+                .bind(&a.error_kind)
+                .bind(&a.error_message)
+                .bind(a.next_retry_at)
+                .bind(a.trigger);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Applies the deliveries' new states (only while the lease is still held, when one is
+/// given); returns the ids it applied to. Ids must be distinct.
+pub(super) async fn update_deliveries(
+    conn: &mut SqliteConnection,
+    updates: &[DeliveryUpdate],
+) -> Result<HashSet<String>> {
+    let mut applied = HashSet::with_capacity(updates.len());
+    for chunk in chunks(updates) {
+        let sql = format!(
+            "UPDATE deliveries SET status = v.column2, due_at = v.column3, next_attempt_at = v.column3, lease_token = NULL, \
+             attempts = attempts + v.column4, last_status = COALESCE(v.column5, last_status), last_error = v.column6, \
+             updated_at = v.column7 FROM (VALUES {}) AS v \
+             WHERE deliveries.id = v.column1 AND (v.column8 IS NULL OR deliveries.lease_token = v.column8) RETURNING id",
+            marks(chunk.len(), 8)
+        );
+        let mut q = sqlx::query(&sql);
+        for u in chunk {
+            q = q
+                .bind(&u.delivery_id)
+                .bind(u.status)
+                .bind(u.due_at)
+                .bind(u.attempt.is_some() as i64)
+                .bind(u.last_status.map(|s| s as i64))
+                .bind(&u.last_error)
+                .bind(u.now)
+                .bind(&u.lease_token);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            applied.insert(row.get::<String, _>(0));
+        }
+    }
+    Ok(applied)
+}
+
+/// Health after the applied outcomes, in order, per webhook. A webhook whose outcomes
+/// here are all successes gets one statement (the last success is what remains).
+pub(super) async fn apply_health_all(
+    conn: &mut SqliteConnection,
+    applied: &[&DeliveryUpdate],
+) -> Result<Vec<String>> {
+    let mut hooks: Vec<&str> = applied.iter().map(|u| u.webhook_id.as_str()).collect();
+    hooks.sort_unstable();
+    hooks.dedup();
+    let mut disabled = vec![];
+    for hook in hooks {
+        let mine: Vec<&DeliveryUpdate> = applied
+            .iter()
+            .copied()
+            .filter(|u| u.webhook_id == hook)
+            .collect();
+        let all_ok = mine
+            .iter()
+            .all(|u| u.success == Some(true) && u.disable_reason.is_none());
+        if all_ok {
+            let last = mine.last().expect("at least one");
+            apply_health(&mut *conn, last).await?;
+            continue;
+        }
+        for u in mine {
+            if let Some(id) = apply_health(&mut *conn, u).await? {
+                disabled.push(id);
+            }
+        }
+    }
+    Ok(disabled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_use_few_sizes() {
+        let v: Vec<u32> = (0..150).collect();
+        let lens: Vec<usize> = chunks(&v).iter().map(|c| c.len()).collect();
+        assert_eq!(lens, vec![64, 64, 16, 4, 1, 1]);
+        assert_eq!(lens.iter().sum::<usize>(), 150);
+        assert!(chunks::<u32>(&[]).is_empty());
+        assert_eq!(marks(2, 3), "(?, ?, ?), (?, ?, ?)");
+    }
+}

@@ -292,7 +292,7 @@ impl Store {
             .rows_affected();
             if let Some(a) = &u.attempt {
                 // The attempt happened whether or not we still held the lease: log it.
-                insert_attempt(&mut tx, a).await?;
+                batch::insert_attempts(&mut tx, &[a]).await?;
             }
             if applied == 0 {
                 continue;
@@ -561,32 +561,6 @@ async fn add_to_delivery(
     };
     insert_delivery(&mut *conn, &id, &sub.id, &e.event_type, due, now, batching).await?;
     link(conn, &id, 0, &e.id).await
-}
-
-async fn insert_attempt(conn: &mut SqliteConnection, a: &AttemptRecord) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO attempts (id, delivery_id, number, started_at, duration_ms, url, request_headers, request_body, \
-         response_status, response_headers, response_body, error_kind, error_message, next_retry_at, trigger) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&a.id)
-    .bind(&a.delivery_id)
-    .bind(a.number as i64)
-    .bind(a.started_at)
-    .bind(a.duration_ms as i64)
-    .bind(&a.url)
-    .bind(&a.request_headers)
-    .bind(&a.request_body)
-    .bind(a.response_status.map(|s| s as i64))
-    .bind(&a.response_headers)
-    .bind(&a.response_body)
-    .bind(&a.error_kind)
-    .bind(&a.error_message)
-    .bind(a.next_retry_at)
-    .bind(a.trigger)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// Updates the webhook's health after an outcome; returns its id when this disabled it.

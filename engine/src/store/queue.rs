@@ -183,7 +183,7 @@ impl Store {
         lease_until: i64,
     ) -> Result<()> {
         let mut tx = self.write.begin().await?;
-        insert_event(&mut tx, event, now).await?;
+        batch::insert_events(&mut tx, &[(event, now)]).await?;
         insert_delivery(
             &mut tx,
             &delivery.id,
@@ -454,27 +454,6 @@ async fn write_events(
     }
     batch::insert_plain_deliveries(conn, &plain).await?;
     Ok(answer)
-}
-
-async fn insert_event(conn: &mut SqliteConnection, e: &NewEvent, now: i64) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO events (id, type, object, source, project, severity, subject, data, metadata, created, ingested_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&e.id)
-    .bind(&e.event_type)
-    .bind(&e.object)
-    .bind(&e.source)
-    .bind(&e.project)
-    .bind(e.severity.map(|s| s.as_str()))
-    .bind(e.subject.as_ref().map(serde_json::to_string).transpose()?)
-    .bind(serde_json::to_string(&e.data)?)
-    .bind(e.metadata.as_ref().map(serde_json::to_string).transpose()?)
-    .bind(e.created_ms)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 async fn insert_delivery(

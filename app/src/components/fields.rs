@@ -84,3 +84,24 @@ mod tests {
         assert_eq!(error_id("headers[1].key"), "err-headers-1--key");
     }
 }
+
+/// A labelled number input whose engine error (for `field`) shows beneath it and marks
+/// it invalid.
+#[component]
+pub fn NumberField(
+    id: &'static str,
+    label: &'static str,
+    name: &'static str,
+    value: String,
+    errors: Signal<FieldErrors>,
+    field: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input id=id type="number" name=name value=value
+                aria-invalid=invalid(errors, field.to_string()) aria-describedby=error_id(field)/>
+            <FieldError errors field=field/>
+        </div>
+    }
+}

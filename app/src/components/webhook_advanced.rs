@@ -3,7 +3,7 @@
 //! live preview, retry policy, timeout and batching.
 use leptos::prelude::*;
 
-use crate::components::fields::{error_id, invalid, FieldError};
+use crate::components::fields::{error_id, invalid, FieldError, NumberField};
 use crate::components::templates_editor::TemplatesEditor;
 use crate::dto::{EventTypeView, WebhookView, FORMATS, SEVERITIES};
 use crate::error::FieldErrors;
@@ -38,12 +38,6 @@ pub fn AdvancedSettings(
     let (proj_invalid, proj_desc) = input_attrs("filters.projects");
     let (src_invalid, src_desc) = input_attrs("filters.sources");
     let (rk_invalid, rk_desc) = input_attrs("settings.routing_key");
-    let (mr_invalid, mr_desc) = input_attrs("retry.max_retries");
-    let (id_invalid, id_desc) = input_attrs("retry.initial_delay_ms");
-    let (md_invalid, md_desc) = input_attrs("retry.max_delay_ms");
-    let (to_invalid, to_desc) = input_attrs("timeout_ms");
-    let (be_invalid, be_desc) = input_attrs("batch.max_events");
-    let (bw_invalid, bw_desc) = input_attrs("batch.max_wait_ms");
     view! {
         <details class="advanced" open=advanced_open>
             <summary>"Advanced"</summary>
@@ -105,12 +99,7 @@ pub fn AdvancedSettings(
             <fieldset>
                 <legend>"Retry policy"</legend>
                 <div class="row">
-                    <div class="field">
-                        <label for="wh-max-retries">"Max retries"</label>
-                        <input id="wh-max-retries" type="number" name="webhook[max_retries]" value=webhook.max_retries.to_string()
-                            aria-invalid=mr_invalid aria-describedby=mr_desc/>
-                        <FieldError errors field="retry.max_retries"/>
-                    </div>
+                    <NumberField id="wh-max-retries" label="Max retries" name="webhook[max_retries]" value=webhook.max_retries.to_string() errors field="retry.max_retries"/>
                     <div class="field">
                         <label for="wh-backoff">"Backoff"</label>
                         <select id="wh-backoff" name="webhook[backoff]">
@@ -119,41 +108,16 @@ pub fn AdvancedSettings(
                         </select>
                         <FieldError errors field="retry.backoff"/>
                     </div>
-                    <div class="field">
-                        <label for="wh-initial-delay">"Initial delay (ms)"</label>
-                        <input id="wh-initial-delay" type="number" name="webhook[initial_delay_ms]" value=webhook.initial_delay_ms.to_string()
-                            aria-invalid=id_invalid aria-describedby=id_desc/>
-                        <FieldError errors field="retry.initial_delay_ms"/>
-                    </div>
-                    <div class="field">
-                        <label for="wh-max-delay">"Max delay (ms)"</label>
-                        <input id="wh-max-delay" type="number" name="webhook[max_delay_ms]" value=webhook.max_delay_ms.to_string()
-                            aria-invalid=md_invalid aria-describedby=md_desc/>
-                        <FieldError errors field="retry.max_delay_ms"/>
-                    </div>
+                    <NumberField id="wh-initial-delay" label="Initial delay (ms)" name="webhook[initial_delay_ms]" value=webhook.initial_delay_ms.to_string() errors field="retry.initial_delay_ms"/>
+                    <NumberField id="wh-max-delay" label="Max delay (ms)" name="webhook[max_delay_ms]" value=webhook.max_delay_ms.to_string() errors field="retry.max_delay_ms"/>
                 </div>
             </fieldset>
             <fieldset>
                 <legend>"Timeout and batching"</legend>
                 <div class="row">
-                    <div class="field">
-                        <label for="wh-timeout">"Timeout (ms)"</label>
-                        <input id="wh-timeout" type="number" name="webhook[timeout_ms]" value=webhook.timeout_ms.to_string()
-                            aria-invalid=to_invalid aria-describedby=to_desc/>
-                        <FieldError errors field="timeout_ms"/>
-                    </div>
-                    <div class="field">
-                        <label for="wh-batch-events">"Max events per request"</label>
-                        <input id="wh-batch-events" type="number" name="webhook[batch_max_events]" value=webhook.batch_max_events.to_string()
-                            aria-invalid=be_invalid aria-describedby=be_desc/>
-                        <FieldError errors field="batch.max_events"/>
-                    </div>
-                    <div class="field">
-                        <label for="wh-batch-wait">"Max wait (ms)"</label>
-                        <input id="wh-batch-wait" type="number" name="webhook[batch_max_wait_ms]" value=webhook.batch_max_wait_ms.to_string()
-                            aria-invalid=bw_invalid aria-describedby=bw_desc/>
-                        <FieldError errors field="batch.max_wait_ms"/>
-                    </div>
+                    <NumberField id="wh-timeout" label="Timeout (ms)" name="webhook[timeout_ms]" value=webhook.timeout_ms.to_string() errors field="timeout_ms"/>
+                    <NumberField id="wh-batch-events" label="Max events per request" name="webhook[batch_max_events]" value=webhook.batch_max_events.to_string() errors field="batch.max_events"/>
+                    <NumberField id="wh-batch-wait" label="Max wait (ms)" name="webhook[batch_max_wait_ms]" value=webhook.batch_max_wait_ms.to_string() errors field="batch.max_wait_ms"/>
                 </div>
             </fieldset>
         </details>

@@ -54,17 +54,22 @@ impl Engine {
         errors.into_result()?;
         let count = events.len() as u64;
         let result = match idempotency_key {
-            // Written together with whatever else is being ingested (group commit).
+            // Written together with whatever else is being ingested (group commit); the
+            // queue wakes the worker when it leaves deliveries in the table.
             None => (self.ingest_queue().ingest(events, now).await?, false),
             Some(key) => {
-                self.store()
+                let result = self
+                    .store()
                     .ingest(&events, now, Some(key), self.config().idempotency_window_ms)
-                    .await?
+                    .await?;
+                if !result.1 {
+                    self.wake();
+                }
+                result
             }
         };
         if !result.1 {
             metrics::counter!("herald_events_ingested_total").increment(count);
-            self.wake();
         }
         Ok(result)
     }

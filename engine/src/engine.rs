@@ -2,12 +2,11 @@
 //! guarded sender, the clock and the settings. Cheap to clone.
 use std::sync::Arc;
 
-use tokio::sync::Notify;
-
 use crate::catalog;
 use crate::catalog_cache::CatalogCache;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{EngineError, Result};
+use crate::handoff::{Handoff, LaneReceiver};
 use crate::ingest_queue::IngestQueue;
 use crate::model::EventType;
 use crate::netguard::AllowList;
@@ -62,7 +61,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     jitter: Box<Jitter>,
     config: EngineConfig,
-    wake: Notify,
+    handoff: Arc<Handoff>,
     test_limiter: RateLimiter,
     ingest_queue: IngestQueue,
     catalog: CatalogCache,
@@ -111,10 +110,18 @@ impl EngineBuilder {
             Some(_) => {}
             None => store.set_meta(KEY_CHECK, &key.key_check()).await?,
         }
+        let handoff = Arc::new(Handoff::default());
         let engine = Engine {
             inner: Arc::new(Inner {
-                sender: Sender::new(self.config.allowed_targets.clone()),
-                ingest_queue: IngestQueue::start(store.clone()),
+                sender: Sender::new(
+                    self.config.allowed_targets.clone(),
+                    self.config.max_in_flight,
+                ),
+                ingest_queue: IngestQueue::start(
+                    store.clone(),
+                    handoff.clone(),
+                    self.config.lease_ms,
+                ),
                 catalog: CatalogCache::default(),
                 store,
                 key,
@@ -122,7 +129,7 @@ impl EngineBuilder {
                 jitter: self.jitter,
                 test_limiter: RateLimiter::new(self.config.test_rate_limit),
                 config: self.config,
-                wake: Notify::new(),
+                handoff,
             }),
         };
         engine.seed_catalog().await?;
@@ -175,10 +182,19 @@ impl Engine {
 
     /// Tells the worker there may be new work.
     pub fn wake(&self) {
-        self.inner.wake.notify_one();
+        self.inner.handoff.wake();
     }
     pub(crate) async fn woken(&self) {
-        self.inner.wake.notified().await
+        self.inner.handoff.woken().await
+    }
+    /// Opens the lane through which ingest hands new deliveries to the worker leasing as
+    /// `token` (see [`handoff`](crate::handoff)); [`Worker::run`](crate::Worker::run)
+    /// opens its own. Replaces any lane open before.
+    pub fn open_lane(&self, token: &str, capacity: usize) -> LaneReceiver {
+        self.inner.handoff.open(token, capacity)
+    }
+    pub(crate) fn close_lane(&self) {
+        self.inner.handoff.close();
     }
 
     pub(crate) fn seal_secret(&self, webhook_id: &str, secret: &str) -> String {

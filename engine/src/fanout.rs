@@ -2,7 +2,7 @@
 //! view; the store applies them inside the ingest transaction.
 use crate::filter::{filters_match, subscribes, EventFacts};
 use crate::model::{BatchSettings, Filters, Format};
-use crate::store::NewEvent;
+use crate::store::{NewEvent, StoredWebhook};
 
 /// What fan-out needs to know about an active webhook.
 #[derive(Clone, Debug)]
@@ -12,6 +12,19 @@ pub struct Subscription {
     pub filters: Filters,
     pub format: Format,
     pub batch: BatchSettings,
+}
+
+impl Subscription {
+    /// The subscription view of a stored webhook.
+    pub fn of(w: &StoredWebhook) -> Subscription {
+        Subscription {
+            id: w.id.clone(),
+            event_types: w.event_types.clone(),
+            filters: w.filters.clone(),
+            format: w.format,
+            batch: w.batch,
+        }
+    }
 }
 
 pub fn facts(e: &NewEvent) -> EventFacts<'_> {

@@ -28,6 +28,7 @@ pub mod actions;
 pub mod deliver;
 pub mod engine;
 pub mod error;
+pub mod handoff;
 mod ingest_queue;
 pub mod manage;
 pub mod model;
@@ -37,4 +38,4 @@ pub mod worker;
 
 pub use engine::{Engine, EngineConfig, DAY_MS};
 pub use error::{EngineError, FieldErrors, Result};
-pub use worker::{ExecutionOutcome, Worker};
+pub use worker::{ExecutionOutcome, RunStats, Worker};

@@ -74,33 +74,7 @@ impl Engine {
         if let Err(e) = signing::validate_secret(&secret) {
             errors.add("secret", e.to_string());
         }
-        let mut w = StoredWebhook {
-            id: id.clone(),
-            name: String::new(),
-            url: String::new(),
-            description: String::new(),
-            active: true,
-            event_types: vec!["*".into()],
-            filters: Default::default(),
-            headers: vec![],
-            format: Default::default(),
-            templates: Default::default(),
-            settings: Default::default(),
-            include_result: false,
-            batch: Default::default(),
-            retry: Default::default(),
-            timeout_ms: 5_000,
-            secret_sealed: self.seal_secret(&id, &secret),
-            prev_secret_sealed: None,
-            prev_secret_expires_at: None,
-            last_success_at: None,
-            last_failure_at: None,
-            consecutive_failures: 0,
-            failing_since: None,
-            disabled_reason: None,
-            created_at: now,
-            updated_at: now,
-        };
+        let mut w = StoredWebhook::new(id.clone(), self.seal_secret(&id, &secret), now);
         self.apply_input(&mut w, input, errors).await?;
         self.store().insert_webhook(&w).await?;
         let mut view = self.view(&w);

@@ -106,7 +106,10 @@ pub struct Sender {
 }
 
 impl Sender {
-    pub fn new(allow: AllowList) -> Self {
+    /// A client for `allow`ed targets keeping up to `max_idle_per_host` connections open
+    /// per receiver: as many as there may be requests in flight, so a busy receiver's
+    /// connections are reused rather than closed and opened again per request.
+    pub fn new(allow: AllowList, max_idle_per_host: usize) -> Self {
         let allow = Arc::new(allow);
         let client = reqwest::Client::builder()
             .dns_resolver(Arc::new(GuardedResolver {
@@ -116,7 +119,7 @@ impl Sender {
             .no_proxy()
             .connect_timeout(CONNECT_TIMEOUT)
             .pool_idle_timeout(Duration::from_secs(30))
-            .pool_max_idle_per_host(64)
+            .pool_max_idle_per_host(max_idle_per_host)
             .tcp_nodelay(true)
             .build()
             .expect("reqwest client builds");

@@ -3,7 +3,7 @@
 //! tests call it directly to drain the queue deterministically. [`Worker::run`] is the
 //! long-running loop: it keeps up to `max_in_flight` requests going, so slow receivers
 //! do not hold up others, and records outcomes in batches from one writer task.
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use crate::deliver::{self, Trigger};
 use crate::engine::Engine;
 use crate::error::Result;
+use crate::handoff::Handed;
 use crate::ids;
 use crate::store::{Claimed, DeliveryUpdate, StoredWebhook};
 
@@ -23,6 +24,15 @@ pub enum ExecutionOutcome {
     EmptyQueue,
     /// This many deliveries were attempted (or settled without a request).
     Processed(usize),
+}
+
+/// What a run of the long-running loop did: deliveries started from ingest's hand-offs,
+/// claimed from the table, and hand-offs left to the table as stale.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RunStats {
+    pub handed: u64,
+    pub claimed: u64,
+    pub stale: u64,
 }
 
 pub struct Worker {
@@ -47,7 +57,8 @@ impl Worker {
         let hooks = self.webhooks_for(&claimed).await?;
         let mut running: FuturesUnordered<_> = claimed
             .into_iter()
-            .map(|c| execute(&self.engine, &hooks, c))
+            .filter_map(|c| Some((hooks.get(&c.webhook_id)?.clone(), c)))
+            .map(|(w, c)| async move { execute(&self.engine, &w, c).await })
             .collect();
         let mut updates = Vec::with_capacity(n);
         while let Some(u) = running.next().await {
@@ -103,73 +114,107 @@ impl Worker {
 
     /// The long-running loop; returns after `shutdown` flips to true and in-flight
     /// attempts finish (or, after `grace`, their leases are released for the next start).
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>, grace: Duration) {
+    /// Deliveries ingest hands over (already leased to this worker) start first; the table
+    /// is claimed from when woken, when a claim came back full, and when the next delivery
+    /// there falls due.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>, grace: Duration) -> RunStats {
+        let mut stats = RunStats::default();
         let engine = self.engine.clone();
-        let permits = Arc::new(Semaphore::new(engine.config().max_in_flight));
-        let (tx, rx) = mpsc::channel::<DeliveryUpdate>(engine.config().max_in_flight * 2);
+        let max_in_flight = engine.config().max_in_flight;
+        let permits = Arc::new(Semaphore::new(max_in_flight));
+        let (tx, rx) = mpsc::channel::<DeliveryUpdate>(max_in_flight * 2);
         let recorder = tokio::spawn(record_loop(engine.clone(), rx));
+        let mut lane = engine.open_lane(&self.token, LANE_CAPACITY);
+        let mut handed: VecDeque<Handed> = VecDeque::new();
         let mut tasks = tokio::task::JoinSet::new();
+        let mut lane_open = true;
+        let mut table_next = false;
+        let mut look = true;
+        let mut next_look = tokio::time::Instant::now();
+        let claim_batch = engine.config().claim_batch as usize;
+        let min_claim = MIN_CLAIM.min(claim_batch).min(max_in_flight).max(1);
+        let start = |tasks: &mut tokio::task::JoinSet<()>,
+                     permit: tokio::sync::OwnedSemaphorePermit,
+                     c: Claimed,
+                     w: Arc<StoredWebhook>| {
+            let (engine, tx) = (engine.clone(), tx.clone());
+            tasks.spawn(async move {
+                if let Some(u) = execute(&engine, &w, c).await {
+                    let _ = tx.send(u).await;
+                }
+                drop(permit);
+            });
+        };
         loop {
             if *shutdown.borrow() {
                 break;
             }
             while tasks.try_join_next().is_some() {}
-            let room = permits
-                .available_permits()
-                .min(engine.config().claim_batch as usize);
-            let claimed = if room == 0 {
-                Ok(vec![])
-            } else {
-                self.claim(room as u32).await
-            };
-            let claimed = match claimed {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::error!(error = %e, "claiming deliveries failed");
-                    vec![]
-                }
-            };
-            let got = claimed.len();
-            if got > 0 {
-                match self.webhooks_for(&claimed).await {
-                    Ok(hooks) => {
-                        let hooks = Arc::new(hooks);
-                        for c in claimed {
-                            let permit = permits
-                                .clone()
-                                .acquire_owned()
-                                .await
-                                .expect("semaphore open");
-                            let (engine, hooks, tx) = (engine.clone(), hooks.clone(), tx.clone());
-                            tasks.spawn(async move {
-                                if let Some(u) = execute(&engine, &hooks, c).await {
-                                    let _ = tx.send(u).await;
-                                }
-                                drop(permit);
-                            });
-                        }
+            while let Some(items) = lane.try_recv() {
+                handed.extend(items);
+            }
+            if tokio::time::Instant::now() >= next_look {
+                look = true;
+            }
+            // When both the lane and the table have work they take turns, so neither
+            // starves the other under overload.
+            let table_turn = look && (handed.is_empty() || table_next);
+            if table_turn {
+                let room = permits.available_permits().min(claim_batch);
+                if room >= min_claim {
+                    let got = self
+                        .claim_and_start(room, &permits, &mut |p, c, w| start(&mut tasks, p, c, w))
+                        .await;
+                    table_next = false;
+                    stats.claimed += got as u64;
+                    // A full claim: more may be due right now.
+                    look = got == room;
+                    if !look {
+                        let wait = if got > 0 {
+                            // Everything due was just claimed: look again when woken, or
+                            // soon (a retry falling due meanwhile waits at most this long).
+                            BUSY_RECHECK
+                        } else {
+                            self.idle_wait().await
+                        };
+                        next_look = tokio::time::Instant::now() + wait;
                     }
-                    Err(e) => tracing::error!(error = %e, "loading webhooks failed"),
+                    continue;
+                }
+            } else if !handed.is_empty() {
+                let (started, stale) = self.start_handed(&mut handed, &permits, &mut |p, c, w| {
+                    start(&mut tasks, p, c, w)
+                });
+                lane.started(started + stale);
+                stats.handed += started as u64;
+                stats.stale += stale as u64;
+                table_next = true;
+                if started + stale > 0 {
+                    continue;
                 }
             }
-            if got as u32 == engine.config().claim_batch && permits.available_permits() > 0 {
-                continue; // more may be due right now
-            }
-            let wait = if room == 0 {
-                Duration::from_millis(5)
-            } else if got > 0 && got < room {
-                // Everything due was just claimed: look again when woken, or soon (a
-                // retry falling due meanwhile waits at most this long).
-                BUSY_RECHECK
+            // Permits needed before there is anything to do: a worthwhile claim's worth
+            // on the table's turn, one for a hand-off waiting.
+            let need = if table_turn {
+                min_claim
+            } else if !handed.is_empty() {
+                1
             } else {
-                self.idle_wait().await
+                0
             };
+            let short = permits.available_permits() < need;
             tokio::select! {
-                _ = engine.woken() => {}
-                _ = tokio::time::sleep(wait) => {}
+                items = lane.recv(), if lane_open => match items {
+                    Some(items) => handed.extend(items),
+                    None => lane_open = false, // another worker took the lane over
+                },
+                _ = engine.woken() => look = true,
+                _ = tokio::time::sleep_until(next_look), if !look => {}
+                p = permits.clone().acquire_many_owned(need as u32), if short => drop(p),
                 _ = shutdown.changed() => {}
             }
         }
+        engine.close_lane();
         drop(tx);
         if tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} })
             .await
@@ -181,6 +226,9 @@ impl Worker {
             );
         }
         let _ = recorder.await;
+        // Hand-offs never started are leased to this worker too: the release covers them.
+        drop(handed);
+        drop(lane);
         match engine
             .store()
             .release_lease(&self.token, engine.now_ms())
@@ -190,6 +238,85 @@ impl Worker {
             Ok(n) => tracing::info!(released = n, "released unfinished deliveries"),
             Err(e) => tracing::error!(error = %e, "releasing leases failed"),
         }
+        tracing::info!(
+            handed = stats.handed,
+            claimed = stats.claimed,
+            stale = stats.stale,
+            "worker stopped"
+        );
+        stats
+    }
+
+    /// Starts handed-off deliveries while permits last; returns how many were started and
+    /// how many were dropped as stale (held past half their lease: by the time they would
+    /// run, the table may hand them out again, so they are left to it).
+    fn start_handed(
+        &self,
+        handed: &mut VecDeque<Handed>,
+        permits: &Arc<Semaphore>,
+        start: &mut Starter<'_>,
+    ) -> (usize, usize) {
+        let (mut started, mut stale) = (0, 0);
+        let (now, lease_ms) = (self.engine.now_ms(), self.engine.config().lease_ms);
+        while let Some(h) = handed.front() {
+            if !fresh(h.lease_until, now, lease_ms) {
+                handed.pop_front();
+                stale += 1;
+                continue;
+            }
+            let Ok(permit) = permits.clone().try_acquire_owned() else {
+                break;
+            };
+            let h = handed.pop_front().expect("not empty");
+            start(permit, h.claimed, h.webhook);
+            started += 1;
+        }
+        if stale > 0 {
+            tracing::warn!(
+                stale,
+                "hand-offs waited past half their lease; the queue will retry them"
+            );
+        }
+        (started, stale)
+    }
+
+    /// Claims up to `room` due deliveries from the table and starts each (there are
+    /// permits for all of them); returns how many were claimed.
+    async fn claim_and_start(
+        &self,
+        room: usize,
+        permits: &Arc<Semaphore>,
+        start: &mut Starter<'_>,
+    ) -> usize {
+        let claimed = match self.claim(room as u32).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "claiming deliveries failed");
+                return 0;
+            }
+        };
+        let got = claimed.len();
+        if got == 0 {
+            return 0;
+        }
+        let hooks = match self.webhooks_for(&claimed).await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(error = %e, "loading webhooks failed");
+                return got; // the leases expire and the deliveries are claimed again
+            }
+        };
+        for c in claimed {
+            let Some(w) = hooks.get(&c.webhook_id).cloned() else {
+                continue; // deleted meanwhile, with its deliveries
+            };
+            let permit = permits
+                .clone()
+                .try_acquire_owned()
+                .expect("claimed no more than the permits available");
+            start(permit, c, w);
+        }
+        got
     }
 
     /// How long to sleep when idle: until the next delivery is due, at most a second.
@@ -202,6 +329,25 @@ impl Worker {
         }
     }
 }
+
+/// The smallest claim worth a round trip while deliveries are in flight: with fewer
+/// permits free, the worker waits for more rather than claim a few at a time.
+const MIN_CLAIM: usize = 16;
+
+/// Handed-off deliveries the worker holds at most, not yet started (past that, ingest
+/// leaves new deliveries in the table).
+pub const LANE_CAPACITY: usize = 4096;
+
+/// A hand-off is started only while at least half its lease remains: one held longer
+/// (an overloaded worker) is left for the table to claim once the lease ends, so it is
+/// never both started here and claimed there.
+fn fresh(lease_until: i64, now: i64, lease_ms: i64) -> bool {
+    lease_until - now >= lease_ms / 2
+}
+
+/// Starts one attempt with its permit (spawning it onto the worker's task set).
+type Starter<'a> =
+    dyn FnMut(tokio::sync::OwnedSemaphorePermit, Claimed, Arc<StoredWebhook>) + Send + 'a;
 
 /// After a claim that took what was due, the next look without a wake-up.
 const BUSY_RECHECK: Duration = Duration::from_millis(50);
@@ -252,13 +398,8 @@ async fn record_loop(engine: Engine, mut rx: mpsc::Receiver<DeliveryUpdate>) {
     }
 }
 
-/// Attempts one claimed delivery; `None` when its webhook no longer exists.
-async fn execute(
-    engine: &Engine,
-    hooks: &HashMap<String, Arc<StoredWebhook>>,
-    c: Claimed,
-) -> Option<DeliveryUpdate> {
-    let w = hooks.get(&c.webhook_id)?;
+/// Attempts one claimed delivery of webhook `w`.
+async fn execute(engine: &Engine, w: &StoredWebhook, c: Claimed) -> Option<DeliveryUpdate> {
     let now = engine.now_ms();
     let settle = |error: &str| DeliveryUpdate {
         attempt: None,
@@ -298,6 +439,25 @@ async fn execute(
         Err(e) => {
             tracing::error!(delivery = %c.id, error = %e, "could not prepare the attempt");
             Some(settle(&format!("not sent: {e}")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fresh;
+
+    #[test]
+    fn hand_offs_are_fresh_for_half_their_lease() {
+        let lease = 60_000;
+        for (until, now, want) in [
+            (60_000, 0, true),       // just handed
+            (60_000, 30_000, true),  // exactly half left
+            (60_000, 30_001, false), // less than half
+            (60_000, 60_000, false), // expired
+            (60_000, 90_000, false), // long expired
+        ] {
+            assert_eq!(fresh(until, now, lease), want, "until {until} now {now}");
         }
     }
 }

@@ -65,30 +65,45 @@ pub(super) async fn insert_events(
     Ok(())
 }
 
-/// A new single-event delivery: (delivery id, webhook id, event type, event id, now).
-pub(super) type Plain<'a> = (String, &'a str, &'a str, &'a str, i64);
+/// A new single-event delivery: (delivery id, webhook id, event type, event id, now, and
+/// the lease it is born with — token and until — when handed off).
+pub(super) type Plain<'a> = (
+    String,
+    &'a str,
+    &'a str,
+    &'a str,
+    i64,
+    Option<(&'a str, i64)>,
+);
 
-/// Inserts single-event deliveries, due at once, and their links to their events.
+/// Inserts single-event deliveries, due at once (or born leased: `delivering`, due again
+/// when the lease ends), and their links to their events.
 pub(super) async fn insert_plain_deliveries(
     conn: &mut SqliteConnection,
     rows: &[Plain<'_>],
 ) -> Result<()> {
     for chunk in chunks(rows) {
         let sql = format!(
-            "INSERT INTO deliveries (id, webhook_id, event_type, status, due_at, next_attempt_at, batch_open, created_at, updated_at) \
-             VALUES {}",
-            marks(chunk.len(), 5).replace("?, ?, ?, ?, ?", "?, ?, ?, 'pending', ?, ?, 0, ?, ?")
+            "INSERT INTO deliveries (id, webhook_id, event_type, status, due_at, next_attempt_at, batch_open, \
+             created_at, updated_at, lease_token) VALUES {}",
+            marks(chunk.len(), 9).replace("?, ?, ?, ?, ?, ?, ?, ?, ?", "?, ?, ?, ?, ?, ?, 0, ?, ?, ?")
         );
         let mut q = sqlx::query(&sql);
-        for (id, webhook, event_type, _, now) in chunk {
+        for (id, webhook, event_type, _, now, lease) in chunk {
+            let (status, due_at) = match lease {
+                Some((_, until)) => ("delivering", *until),
+                None => ("pending", *now),
+            };
             q = q
                 .bind(id)
                 .bind(*webhook)
                 .bind(*event_type)
+                .bind(status)
+                .bind(due_at)
                 .bind(now)
                 .bind(now)
                 .bind(now)
-                .bind(now);
+                .bind(lease.map(|(token, _)| token));
         }
         q.execute(&mut *conn).await?;
         let sql = format!(
@@ -96,7 +111,7 @@ pub(super) async fn insert_plain_deliveries(
             marks(chunk.len(), 2).replace("?, ?", "?, 0, ?")
         );
         let mut q = sqlx::query(&sql);
-        for (id, _, _, event, _) in chunk {
+        for (id, _, _, event, _, _) in chunk {
             q = q.bind(id).bind(*event);
         }
         q.execute(&mut *conn).await?;
@@ -104,14 +119,18 @@ pub(super) async fn insert_plain_deliveries(
     Ok(())
 }
 
+/// Records attempts (those whose delivery is gone are left out).
 pub(super) async fn insert_attempts(
     conn: &mut SqliteConnection,
     attempts: &[&AttemptRecord],
 ) -> Result<()> {
     for chunk in chunks(attempts) {
         let sql = format!(
+            // Only for deliveries that still exist: one deleted (with its webhook) while
+            // its attempt was in flight must not fail the whole group commit.
             "INSERT INTO attempts (id, delivery_id, number, started_at, duration_ms, url, request_headers, request_body, \
-             response_status, response_headers, response_body, error_kind, error_message, next_retry_at, trigger) VALUES {}",
+             response_status, response_headers, response_body, error_kind, error_message, next_retry_at, trigger) \
+             SELECT * FROM (VALUES {}) AS v WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = v.column2)",
             marks(chunk.len(), 15)
         );
         let mut q = sqlx::query(&sql);

@@ -4,6 +4,7 @@
 //! readers. Rows are converted to engine records here and nowhere else.
 mod accounts;
 mod batch;
+mod checkpoint;
 mod logs;
 mod queue;
 mod webhooks;
@@ -15,7 +16,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 pub use queue::Ingested;
-pub use queue::{AttemptRecord, Claimed, DeliveryUpdate, NewDelivery, NewEvent};
+pub use queue::{
+    AttemptRecord, BirthLease, BornLeased, Claimed, DeliveryUpdate, NewDelivery, NewEvent,
+};
 pub use webhooks::{StoredHeader, StoredWebhook};
 
 use crate::error::Result;
@@ -26,6 +29,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 pub struct Store {
     write: SqlitePool,
     read: SqlitePool,
+    /// The connection the background checkpoints run on.
+    checkpointer: SqlitePool,
 }
 
 impl Store {
@@ -43,11 +48,8 @@ impl Store {
             // 4 MB of page cache per connection: the queue's hot pages fit, and memory
             // stays flat however large the database grows.
             .pragma("cache_size", "-4000")
-            // Checkpoint every 8,000 WAL pages (32 MB) rather than every 1,000: the hot
-            // pages (the queue's index leaves) are rewritten by every commit, so a longer
-            // interval copies each of them back once instead of many times, and the
-            // checkpoint's fsync stalls every writer far less often.
-            .pragma("wal_autocheckpoint", "8000");
+            // No checkpoint inside a commit: the checkpointer does them (checkpoint.rs).
+            .pragma("wal_autocheckpoint", "0");
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -58,9 +60,19 @@ impl Store {
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options.read_only(true))
+            .connect_with(options.clone().read_only(true))
             .await?;
-        Ok(Store { write, read })
+        let checkpointer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        checkpoint::spawn(checkpointer.clone());
+        Ok(Store {
+            write,
+            read,
+            checkpointer,
+        })
     }
 
     /// The write pool, for collaborators that keep their own tables (sessions).
@@ -91,6 +103,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.checkpointer.close().await;
         self.read.close().await;
         self.write.close().await;
     }

@@ -1,10 +1,12 @@
 //! SQL for the delivery queue: ingest (event + fan-out + deliveries in one transaction),
 //! claim with a lease, record attempt outcomes in one group commit, re-queue, and the
 //! start-up release of leases a dead process held.
+use std::sync::Arc;
+
 use serde_json::Value;
 use sqlx::{Row, SqliteConnection};
 
-use super::{batch, Store};
+use super::{batch, Store, StoredWebhook};
 use crate::error::Result;
 use crate::fanout;
 use crate::model::{Event, Severity, Subject};
@@ -59,7 +61,26 @@ pub struct Claimed {
     /// Attempts made before the last manual re-queue; retries count from here.
     pub retry_base: u32,
     pub lease_token: String,
-    pub events: Vec<Event>,
+    /// Its events in order (shared by the deliveries of one event when handed off).
+    pub events: Arc<[Event]>,
+}
+
+/// New deliveries that are due at once are born leased to a worker (hand-off): at most
+/// `max` of them, leased as `token` until `until`.
+#[derive(Clone, Copy, Debug)]
+pub struct BirthLease<'a> {
+    pub token: &'a str,
+    pub until: i64,
+    pub max: usize,
+}
+
+/// A delivery born leased: its id, its webhook as the transaction read it, and which of
+/// the written events it carries (an index into the ingested events, in order).
+#[derive(Clone, Debug)]
+pub struct BornLeased {
+    pub id: String,
+    pub webhook: Arc<StoredWebhook>,
+    pub event: usize,
 }
 
 /// One HTTP request made for a delivery, as recorded.
@@ -136,9 +157,9 @@ impl Store {
                 return Ok((serde_json::from_str(&response)?, true));
             }
         }
-        let subs = Store::subscriptions(&mut tx).await?;
+        let hooks = Store::active_webhooks(&mut tx).await?;
         let rows: Vec<(&NewEvent, i64)> = events.iter().map(|e| (e, now)).collect();
-        let answer = write_events(&mut tx, &subs, &rows).await?;
+        let (answer, _) = write_events(&mut tx, &hooks, &rows, None).await?;
         if let Some(key) = idempotency_key {
             sqlx::query("INSERT OR REPLACE INTO idempotency_keys (key, response, created_at) VALUES (?, ?, ?)")
                 .bind(key)
@@ -153,22 +174,27 @@ impl Store {
 
     /// Stores several ingest requests (events, each request's time) in one transaction
     /// (group commit); one answer per request, in order. Durable when this returns Ok.
+    /// With `lease`, up to `lease.max` deliveries due at once are born leased (hand-off)
+    /// and returned; their `event` indexes count the requests' events in order.
     pub async fn ingest_group(
         &self,
         requests: &[(&[NewEvent], i64)],
-    ) -> Result<Vec<Vec<Ingested>>> {
+        lease: Option<BirthLease<'_>>,
+    ) -> Result<(Vec<Vec<Ingested>>, Vec<BornLeased>)> {
         let mut tx = self.write.begin().await?;
-        let subs = Store::subscriptions(&mut tx).await?;
+        let hooks = Store::active_webhooks(&mut tx).await?;
         let rows: Vec<(&NewEvent, i64)> = requests
             .iter()
             .flat_map(|(events, now)| events.iter().map(move |e| (e, *now)))
             .collect();
-        let mut answers = write_events(&mut tx, &subs, &rows).await?.into_iter();
+        let (answers, leased) = write_events(&mut tx, &hooks, &rows, lease).await?;
         tx.commit().await?;
-        Ok(requests
+        let mut answers = answers.into_iter();
+        let answers = requests
             .iter()
             .map(|(events, _)| answers.by_ref().take(events.len()).collect())
-            .collect())
+            .collect();
+        Ok((answers, leased))
     }
 
     /// Stores one event and one delivery of it to `webhook_id`, bypassing subscriptions
@@ -233,7 +259,7 @@ impl Store {
                 attempt: r.get::<i64, _>("attempts") as u32 + 1,
                 retry_base: r.get::<i64, _>("retry_base") as u32,
                 lease_token: token.to_string(),
-                events: vec![],
+                events: Arc::from(vec![]),
             })
             .collect();
         if claimed.is_empty() {
@@ -242,7 +268,7 @@ impl Store {
         let ids: Vec<String> = claimed.iter().map(|c| c.id.clone()).collect();
         let mut events = self.events_of_deliveries(&ids).await?;
         for c in &mut claimed {
-            c.events = events.remove(&c.id).unwrap_or_default();
+            c.events = events.remove(&c.id).unwrap_or_default().into();
         }
         Ok(claimed)
     }
@@ -426,26 +452,52 @@ impl Store {
 }
 
 /// Writes events (each with its ingest time) and their deliveries in the caller's
-/// transaction; one answer per event.
+/// transaction, routing each event to the active `hooks` it matches; one answer per
+/// event, and the deliveries born leased under `lease`.
 async fn write_events(
     conn: &mut SqliteConnection,
-    subs: &[fanout::Subscription],
+    hooks: &[StoredWebhook],
     events: &[(&NewEvent, i64)],
-) -> Result<Vec<Ingested>> {
+    lease: Option<BirthLease<'_>>,
+) -> Result<(Vec<Ingested>, Vec<BornLeased>)> {
     batch::insert_events(&mut *conn, events).await?;
+    let subs: Vec<fanout::Subscription> = hooks.iter().map(fanout::Subscription::of).collect();
+    let mut shared: Vec<Option<Arc<StoredWebhook>>> = vec![None; hooks.len()];
     let mut answer = Vec::with_capacity(events.len());
     let mut plain: Vec<batch::Plain> = vec![];
-    for &(e, now) in events {
+    let mut leased = vec![];
+    for (index, &(e, now)) in events.iter().enumerate() {
         let facts = fanout::facts(e);
         let mut count = 0;
-        for sub in subs.iter().filter(|s| fanout::routes_to(s, &facts)) {
-            if sub.format.batches() && sub.batch.max_events > 1 {
-                add_to_delivery(&mut *conn, sub, e, now).await?;
-            } else {
-                let id = crate::ids::new_id(crate::ids::DELIVERY, now);
-                plain.push((id, &sub.id, &e.event_type, &e.id, now));
+        for (h, sub) in subs.iter().enumerate() {
+            if !fanout::routes_to(sub, &facts) {
+                continue;
             }
             count += 1;
+            if sub.format.batches() && sub.batch.max_events > 1 {
+                add_to_delivery(&mut *conn, sub, e, now).await?;
+                continue;
+            }
+            let id = crate::ids::new_id(crate::ids::DELIVERY, now);
+            let born_leased = lease.filter(|l| leased.len() < l.max);
+            if let Some(l) = born_leased {
+                let webhook = shared[h].get_or_insert_with(|| Arc::new(hooks[h].clone()));
+                leased.push(BornLeased {
+                    id: id.clone(),
+                    webhook: webhook.clone(),
+                    event: index,
+                });
+                plain.push((
+                    id,
+                    &sub.id,
+                    &e.event_type,
+                    &e.id,
+                    now,
+                    Some((l.token, l.until)),
+                ));
+            } else {
+                plain.push((id, &sub.id, &e.event_type, &e.id, now, None));
+            }
         }
         answer.push(Ingested {
             id: e.id.clone(),
@@ -453,7 +505,7 @@ async fn write_events(
         });
     }
     batch::insert_plain_deliveries(conn, &plain).await?;
-    Ok(answer)
+    Ok((answer, leased))
 }
 
 async fn insert_delivery(

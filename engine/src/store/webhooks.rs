@@ -4,11 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sqlx::{FromRow, Row};
+use sqlx::FromRow;
 
 use super::{decode_cursor, encode_cursor, Store};
 use crate::error::{EngineError, Result};
-use crate::fanout::Subscription;
 use crate::model::{BatchSettings, Filters, Format, RetryPolicy};
 
 /// A header as stored: protected values only sealed.
@@ -50,6 +49,39 @@ pub struct StoredWebhook {
     pub disabled_reason: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl StoredWebhook {
+    /// A new active webhook with the defaults every field starts from.
+    pub fn new(id: String, secret_sealed: String, now: i64) -> StoredWebhook {
+        StoredWebhook {
+            id,
+            name: String::new(),
+            url: String::new(),
+            description: String::new(),
+            active: true,
+            event_types: vec!["*".into()],
+            filters: Default::default(),
+            headers: vec![],
+            format: Default::default(),
+            templates: Default::default(),
+            settings: Default::default(),
+            include_result: false,
+            batch: Default::default(),
+            retry: Default::default(),
+            timeout_ms: 5_000,
+            secret_sealed,
+            prev_secret_sealed: None,
+            prev_secret_expires_at: None,
+            last_success_at: None,
+            last_failure_at: None,
+            consecutive_failures: 0,
+            failing_since: None,
+            disabled_reason: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }
 
 #[derive(FromRow)]
@@ -307,27 +339,17 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Active webhooks as fan-out sees them, inside the caller's transaction.
-    pub(super) async fn subscriptions(
+    /// Active webhooks, inside the caller's transaction (what fan-out routes to, and what
+    /// handed-off deliveries are attempted with).
+    pub(super) async fn active_webhooks(
         conn: &mut sqlx::SqliteConnection,
-    ) -> Result<Vec<Subscription>> {
-        let rows = sqlx::query("SELECT id, event_types, filters, format, batch_max_events, batch_max_wait_ms FROM webhooks WHERE active = 1")
+    ) -> Result<Vec<StoredWebhook>> {
+        let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE active = 1");
+        sqlx::query_as::<_, WebhookRow>(&sql)
             .fetch_all(conn)
-            .await?;
-        rows.into_iter()
-            .map(|r| {
-                let format: String = r.get("format");
-                Ok(Subscription {
-                    id: r.get("id"),
-                    event_types: serde_json::from_str(r.get("event_types"))?,
-                    filters: serde_json::from_str(r.get("filters"))?,
-                    format: Format::parse(&format).ok_or_else(|| EngineError::Corrupt(format))?,
-                    batch: BatchSettings {
-                        max_events: r.get::<i64, _>("batch_max_events") as u32,
-                        max_wait_ms: r.get::<i64, _>("batch_max_wait_ms") as u64,
-                    },
-                })
-            })
+            .await?
+            .into_iter()
+            .map(StoredWebhook::try_from)
             .collect()
     }
 

@@ -29,6 +29,9 @@ pub struct EngineConfig {
     pub lease_ms: i64,
     /// Requests in flight at once.
     pub max_in_flight: usize,
+    /// Requests in flight at once to one webhook: a backlog is sent over this many
+    /// kept-alive connections instead of opening `max_in_flight` at a receiver.
+    pub max_in_flight_per_webhook: usize,
     /// Deliveries claimed per statement.
     pub claim_batch: u32,
     /// `Idempotency-Key` memory.
@@ -45,6 +48,7 @@ impl Default for EngineConfig {
             secret_grace_ms: DAY_MS,
             lease_ms: 60_000,
             max_in_flight: 512,
+            max_in_flight_per_webhook: 64,
             claim_batch: 64,
             idempotency_window_ms: DAY_MS,
             test_rate_limit: 10,
@@ -115,7 +119,7 @@ impl EngineBuilder {
             inner: Arc::new(Inner {
                 sender: Sender::new(
                     self.config.allowed_targets.clone(),
-                    self.config.max_in_flight,
+                    self.config.max_in_flight_per_webhook,
                 ),
                 ingest_queue: IngestQueue::start(
                     store.clone(),

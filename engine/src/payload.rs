@@ -1,5 +1,8 @@
 //! Request bodies: the `envelope` and `event` formats of SPEC §2, the `include_result`
 //! rule, and the seam to the template-rendered chat/incident formats.
+use std::borrow::Cow;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Map, Value};
 
 use crate::formats::{self, ChatFormat};
@@ -39,7 +42,20 @@ pub fn apply_result_rule(data: &Value, include_result: bool) -> Value {
     Value::Object(out)
 }
 
+/// [`apply_result_rule`] without a copy when there is nothing to apply it to (no
+/// `data.result`: the usual case).
+fn result_ruled(data: &Value, include_result: bool) -> Cow<'_, Value> {
+    match data.as_object() {
+        Some(obj) if obj.contains_key("result") => {
+            Cow::Owned(apply_result_rule(data, include_result))
+        }
+        _ => Cow::Borrowed(data),
+    }
+}
+
 /// The event as one element of an envelope: `data` keyed by `object`.
+/// (The value form of what [`body`] writes directly; kept as the reference it is
+/// tested against.)
 pub fn envelope_event(e: &Event, include_result: bool) -> Value {
     let data = apply_result_rule(&e.data, include_result);
     json!({
@@ -90,13 +106,84 @@ pub fn body(
 ) -> Vec<u8> {
     let value = match shape.format.chat() {
         None if shape.format == Format::Event => single_event(&events[0], shape.include_result),
-        None => json!({
-            "request": {"id": request_id, "idempotency_key": delivery_id, "attempt": attempt},
-            "events": events.iter().map(|e| envelope_event(e, shape.include_result)).collect::<Vec<_>>(),
-        }),
+        // The hot path: written straight from the events, nothing copied.
+        None => {
+            return envelope_bytes(
+                events,
+                shape.include_result,
+                request_id,
+                delivery_id,
+                attempt,
+            )
+        }
         Some(chat) => render_chat(chat, shape, &events[0]),
     };
     serde_json::to_vec(&value).expect("JSON values serialise")
+}
+
+/// The `envelope` body, byte for byte what `json!` of [`envelope_event`]s would give.
+fn envelope_bytes(
+    events: &[Event],
+    include_result: bool,
+    request_id: &str,
+    delivery_id: &str,
+    attempt: u32,
+) -> Vec<u8> {
+    struct Request<'a>(&'a str, &'a str, u32);
+    impl Serialize for Request<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_map(Some(3))?;
+            m.serialize_entry("id", self.0)?;
+            m.serialize_entry("idempotency_key", self.1)?;
+            m.serialize_entry("attempt", &self.2)?;
+            m.end()
+        }
+    }
+    struct Data<'a>(&'a str, Cow<'a, Value>);
+    impl Serialize for Data<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_map(Some(1))?;
+            m.serialize_entry(self.0, &*self.1)?;
+            m.end()
+        }
+    }
+    struct One<'a>(&'a Event, bool);
+    impl Serialize for One<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let e = self.0;
+            let mut m = s.serialize_map(Some(11))?;
+            m.serialize_entry("id", &e.id)?;
+            m.serialize_entry("object", &e.object)?;
+            m.serialize_entry("type", &e.event_type)?;
+            m.serialize_entry("created", &e.created)?;
+            m.serialize_entry("created_at", &e.created_at)?;
+            m.serialize_entry("source", &e.source)?;
+            m.serialize_entry("project", &e.project)?;
+            m.serialize_entry("severity", &e.severity)?;
+            m.serialize_entry("subject", &e.subject)?;
+            m.serialize_entry("data", &Data(&e.object, result_ruled(&e.data, self.1)))?;
+            m.serialize_entry("metadata", &e.metadata)?;
+            m.end()
+        }
+    }
+    struct Envelope<'a>(Request<'a>, &'a [Event], bool);
+    impl Serialize for Envelope<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_map(Some(2))?;
+            m.serialize_entry("request", &self.0)?;
+            let events: Vec<One> = self.1.iter().map(|e| One(e, self.2)).collect();
+            m.serialize_entry("events", &events)?;
+            m.end()
+        }
+    }
+    let envelope = Envelope(
+        Request(request_id, delivery_id, attempt),
+        events,
+        include_result,
+    );
+    let mut out = Vec::with_capacity(256 + events.len() * 512);
+    serde_json::to_writer(&mut out, &envelope).expect("events serialise");
+    out
 }
 
 fn render_chat(chat: ChatFormat, shape: &Shape, e: &Event) -> Value {
@@ -184,6 +271,56 @@ mod tests {
         assert_eq!(body["data"], json!({"score": 0.4}));
         assert_eq!(body["type"], json!("evaluation.failed"));
         assert!(body.get("request").is_none());
+    }
+
+    #[test]
+    fn envelope_bytes_equal_the_value_form() {
+        let empty = BTreeMap::new();
+        let settings = Map::new();
+        let mut sparse = event(json!([1, "two", null]));
+        sparse.source = None;
+        sparse.project = None;
+        sparse.severity = None;
+        sparse.metadata = None;
+        let mut with_subject = event(json!({"result": {"ok": true}, "score": 0.4, "z": [1]}));
+        with_subject.subject = Some(crate::model::Subject {
+            kind: Some("deployment".into()),
+            id: Some("d1".into()),
+            name: None,
+            version: Some("v\"2\"".into()),
+        });
+        let cases = vec![
+            vec![event(
+                json!({"score": 0.4, "nested": {"a": [1, 2, {"b": null}]}}),
+            )],
+            vec![sparse.clone()],
+            vec![with_subject.clone()],
+            vec![event(
+                json!({"result": "a".repeat(MAX_RESULT_BYTES + 1), "x": "é\n"}),
+            )],
+            vec![event(json!("just a string")), sparse, with_subject],
+        ];
+        for include_result in [false, true] {
+            let shape = Shape {
+                format: Format::Envelope,
+                include_result,
+                templates: &empty,
+                settings: &settings,
+            };
+            for events in &cases {
+                let reference = serde_json::to_vec(&json!({
+                    "request": {"id": "req_1", "idempotency_key": "dlv_1", "attempt": 2},
+                    "events": events.iter().map(|e| envelope_event(e, include_result)).collect::<Vec<_>>(),
+                }))
+                .unwrap();
+                let fast = body(&shape, events, "req_1", "dlv_1", 2);
+                assert_eq!(
+                    String::from_utf8(fast).unwrap(),
+                    String::from_utf8(reference).unwrap(),
+                    "include_result {include_result}"
+                );
+            }
+        }
     }
 
     #[test]

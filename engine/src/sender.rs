@@ -107,8 +107,8 @@ pub struct Sender {
 
 impl Sender {
     /// A client for `allow`ed targets keeping up to `max_idle_per_host` connections open
-    /// per receiver: as many as there may be requests in flight, so a busy receiver's
-    /// connections are reused rather than closed and opened again per request.
+    /// per receiver: as many as there may be requests in flight to it, so a busy
+    /// receiver's connections are reused rather than closed and opened again per request.
     pub fn new(allow: AllowList, max_idle_per_host: usize) -> Self {
         let allow = Arc::new(allow);
         let client = reqwest::Client::builder()

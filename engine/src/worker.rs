@@ -133,12 +133,29 @@ impl Worker {
         let mut next_look = tokio::time::Instant::now();
         let claim_batch = engine.config().claim_batch as usize;
         let min_claim = MIN_CLAIM.min(claim_batch).min(max_in_flight).max(1);
-        let start = |tasks: &mut tokio::task::JoinSet<()>,
-                     permit: tokio::sync::OwnedSemaphorePermit,
-                     c: Claimed,
-                     w: Arc<StoredWebhook>| {
+        // Each webhook's own limit on requests in flight; a delivery waits for its slot
+        // holding its global permit (so the total stays bounded), and is left to the
+        // table if its lease ran low meanwhile.
+        let per_webhook = engine.config().max_in_flight_per_webhook.max(1);
+        let mut slots: HashMap<String, Arc<Semaphore>> = HashMap::new();
+        let mut start = |tasks: &mut tokio::task::JoinSet<()>,
+                         permit: tokio::sync::OwnedSemaphorePermit,
+                         c: Claimed,
+                         w: Arc<StoredWebhook>,
+                         lease_until: i64| {
+            let slot = slots
+                .entry(w.id.clone())
+                .or_insert_with(|| Arc::new(Semaphore::new(per_webhook)))
+                .clone();
             let (engine, tx) = (engine.clone(), tx.clone());
             tasks.spawn(async move {
+                let Ok(_slot) = slot.acquire_owned().await else {
+                    return;
+                };
+                if !fresh(lease_until, engine.now_ms(), engine.config().lease_ms) {
+                    tracing::warn!(delivery = %c.id, "waited past half its lease for its webhook; the queue will retry it");
+                    return;
+                }
                 if let Some(u) = execute(&engine, &w, c).await {
                     let _ = tx.send(u).await;
                 }
@@ -163,7 +180,9 @@ impl Worker {
                 let room = permits.available_permits().min(claim_batch);
                 if room >= min_claim {
                     let got = self
-                        .claim_and_start(room, &permits, &mut |p, c, w| start(&mut tasks, p, c, w))
+                        .claim_and_start(room, &permits, &mut |p, c, w, until| {
+                            start(&mut tasks, p, c, w, until)
+                        })
                         .await;
                     table_next = false;
                     stats.claimed += got as u64;
@@ -182,9 +201,10 @@ impl Worker {
                     continue;
                 }
             } else if !handed.is_empty() {
-                let (started, stale) = self.start_handed(&mut handed, &permits, &mut |p, c, w| {
-                    start(&mut tasks, p, c, w)
-                });
+                let (started, stale) =
+                    self.start_handed(&mut handed, &permits, &mut |p, c, w, until| {
+                        start(&mut tasks, p, c, w, until)
+                    });
                 lane.started(started + stale);
                 stats.handed += started as u64;
                 stats.stale += stale as u64;
@@ -268,7 +288,7 @@ impl Worker {
                 break;
             };
             let h = handed.pop_front().expect("not empty");
-            start(permit, h.claimed, h.webhook);
+            start(permit, h.claimed, h.webhook, h.lease_until);
             started += 1;
         }
         if stale > 0 {
@@ -288,6 +308,7 @@ impl Worker {
         permits: &Arc<Semaphore>,
         start: &mut Starter<'_>,
     ) -> usize {
+        let lease_until = self.engine.now_ms() + self.engine.config().lease_ms;
         let claimed = match self.claim(room as u32).await {
             Ok(c) => c,
             Err(e) => {
@@ -314,7 +335,7 @@ impl Worker {
                 .clone()
                 .try_acquire_owned()
                 .expect("claimed no more than the permits available");
-            start(permit, c, w);
+            start(permit, c, w, lease_until);
         }
         got
     }
@@ -336,7 +357,7 @@ const MIN_CLAIM: usize = 16;
 
 /// Handed-off deliveries the worker holds at most, not yet started (past that, ingest
 /// leaves new deliveries in the table).
-pub const LANE_CAPACITY: usize = 4096;
+pub const LANE_CAPACITY: usize = 1024;
 
 /// A hand-off is started only while at least half its lease remains: one held longer
 /// (an overloaded worker) is left for the table to claim once the lease ends, so it is
@@ -346,8 +367,9 @@ fn fresh(lease_until: i64, now: i64, lease_ms: i64) -> bool {
 }
 
 /// Starts one attempt with its permit (spawning it onto the worker's task set).
+/// (The last argument is when the delivery's lease ends.)
 type Starter<'a> =
-    dyn FnMut(tokio::sync::OwnedSemaphorePermit, Claimed, Arc<StoredWebhook>) + Send + 'a;
+    dyn FnMut(tokio::sync::OwnedSemaphorePermit, Claimed, Arc<StoredWebhook>, i64) + Send + 'a;
 
 /// After a claim that took what was due, the next look without a wake-up.
 const BUSY_RECHECK: Duration = Duration::from_millis(50);

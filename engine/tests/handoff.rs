@@ -209,3 +209,54 @@ async fn an_outcome_for_a_deleted_webhook_does_not_block_the_others() {
     let gone = claimed.iter().find(|c| c.webhook_id == a.id).unwrap();
     assert!(h.engine.get_delivery(&gone.id).await.is_err());
 }
+
+/// The most requests the receiver was answering at one moment.
+fn max_concurrent(rx: &Receiver) -> usize {
+    let mut edges: Vec<(std::time::Instant, i32)> = vec![];
+    for r in rx.requests() {
+        edges.push((r.arrived, 1));
+        edges.push((r.answered.expect("answered"), -1));
+    }
+    // At equal instants, count the answer before the arrival.
+    edges.sort_by_key(|&(t, d)| (t, d));
+    let (mut now, mut max) = (0i32, 0i32);
+    for (_, d) in edges {
+        now += d;
+        max = max.max(now);
+    }
+    max as usize
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_gets_at_most_its_share_of_requests_in_flight() {
+    let h = Harness::with_config(engine::EngineConfig {
+        max_in_flight_per_webhook: 2,
+        ..config()
+    })
+    .await;
+    let slow = Receiver::start_with(Reply::ok().delay_ms(100)).await;
+    let fast = Receiver::start().await;
+    h.create(hook("slow", &slow.url)).await;
+    h.create(hook("fast", &fast.url)).await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(Worker::new(h.engine.clone()).run(stopped, Duration::from_secs(5)));
+    let (got, _) = h.engine.ingest(events(8), None).await.unwrap();
+    // The fast receiver is not held up behind the slow one's backlog.
+    fast.wait_for(8).await;
+    assert!(
+        slow.count() < 8,
+        "the slow webhook's backlog is still going"
+    );
+    slow.wait_for(8).await;
+    stop.send(true).unwrap();
+    tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
+    assert_eq!(max_concurrent(&slow), 2, "two at a time, never more");
+    for i in &got {
+        let detail = h.engine.get_event(&i.id).await.unwrap();
+        assert_eq!(detail.deliveries.len(), 2);
+        assert!(detail
+            .deliveries
+            .iter()
+            .all(|d| d.status == DeliveryStatus::Succeeded && d.attempts == 1));
+    }
+}

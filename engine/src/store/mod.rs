@@ -60,12 +60,18 @@ impl Store {
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options.clone().read_only(true))
+            // Readers look rows up by key; 1 MB of cache each keeps memory flat.
+            .connect_with(
+                options
+                    .clone()
+                    .read_only(true)
+                    .pragma("cache_size", "-1000"),
+            )
             .await?;
         let checkpointer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options)
+            .connect_with(options.pragma("cache_size", "-256"))
             .await?;
         checkpoint::spawn(checkpointer.clone());
         Ok(Store {

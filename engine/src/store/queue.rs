@@ -284,9 +284,7 @@ impl Store {
             let mut tx = self.write.begin().await?;
             let attempts: Vec<&AttemptRecord> =
                 updates.iter().filter_map(|u| u.attempt.as_ref()).collect();
-            let applied = batch::update_deliveries(&mut tx, updates).await?;
-            // The attempt happened whether or not we still held the lease: log it.
-            batch::insert_attempts(&mut tx, &attempts).await?;
+            let applied = batch::update_and_log(&mut tx, updates, &attempts).await?;
             let applied: Vec<&DeliveryUpdate> = updates
                 .iter()
                 .filter(|u| applied.contains(&u.delivery_id))
@@ -460,8 +458,15 @@ async fn write_events(
     events: &[(&NewEvent, i64)],
     lease: Option<BirthLease<'_>>,
 ) -> Result<(Vec<Ingested>, Vec<BornLeased>)> {
-    batch::insert_events(&mut *conn, events).await?;
     let subs: Vec<fanout::Subscription> = hooks.iter().map(fanout::Subscription::of).collect();
+    // Batched deliveries link events as they go, so the events must be in first; without
+    // any, events and deliveries go in together at the end (one round trip when small).
+    let batching = subs
+        .iter()
+        .any(|s| s.format.batches() && s.batch.max_events > 1);
+    if batching {
+        batch::insert_events(&mut *conn, events).await?;
+    }
     let mut shared: Vec<Option<Arc<StoredWebhook>>> = vec![None; hooks.len()];
     let mut answer = Vec::with_capacity(events.len());
     let mut plain: Vec<batch::Plain> = vec![];
@@ -504,7 +509,8 @@ async fn write_events(
             deliveries: count,
         });
     }
-    batch::insert_plain_deliveries(conn, &plain).await?;
+    let unwritten = if batching { &[][..] } else { events };
+    batch::insert_events_and_deliveries(conn, unwritten, &plain).await?;
     Ok((answer, leased))
 }
 

@@ -62,7 +62,7 @@ impl Worker {
             .collect();
         let mut updates = Vec::with_capacity(n);
         while let Some(u) = running.next().await {
-            updates.extend(u);
+            updates.push(u);
         }
         self.record(&updates).await?;
         Ok(ExecutionOutcome::Processed(n))
@@ -156,9 +156,7 @@ impl Worker {
                     tracing::warn!(delivery = %c.id, "waited past half its lease for its webhook; the queue will retry it");
                     return;
                 }
-                if let Some(u) = execute(&engine, &w, c).await {
-                    let _ = tx.send(u).await;
-                }
+                let _ = tx.send(execute(&engine, &w, c).await).await;
                 drop(permit);
             });
         };
@@ -421,7 +419,7 @@ async fn record_loop(engine: Engine, mut rx: mpsc::Receiver<DeliveryUpdate>) {
 }
 
 /// Attempts one claimed delivery of webhook `w`.
-async fn execute(engine: &Engine, w: &StoredWebhook, c: Claimed) -> Option<DeliveryUpdate> {
+async fn execute(engine: &Engine, w: &StoredWebhook, c: Claimed) -> DeliveryUpdate {
     let now = engine.now_ms();
     let settle = |error: &str| DeliveryUpdate {
         attempt: None,
@@ -439,10 +437,10 @@ async fn execute(engine: &Engine, w: &StoredWebhook, c: Claimed) -> Option<Deliv
         disable_after_ms: engine.config().disable_after_ms,
     };
     if !w.active {
-        return Some(settle("not sent: the webhook is inactive"));
+        return settle("not sent: the webhook is inactive");
     }
     if c.events.is_empty() {
-        return Some(settle("not sent: its events are gone"));
+        return settle("not sent: its events are gone");
     }
     match deliver::attempt(
         engine,
@@ -457,10 +455,10 @@ async fn execute(engine: &Engine, w: &StoredWebhook, c: Claimed) -> Option<Deliv
     )
     .await
     {
-        Ok(done) => Some(done.update),
+        Ok(done) => done.update,
         Err(e) => {
             tracing::error!(delivery = %c.id, error = %e, "could not prepare the attempt");
-            Some(settle(&format!("not sent: {e}")))
+            settle(&format!("not sent: {e}"))
         }
     }
 }

@@ -454,11 +454,12 @@ impl Store {
 /// event, and the deliveries born leased under `lease`.
 async fn write_events(
     conn: &mut SqliteConnection,
-    hooks: &[StoredWebhook],
+    hooks: &[Arc<StoredWebhook>],
     events: &[(&NewEvent, i64)],
     lease: Option<BirthLease<'_>>,
 ) -> Result<(Vec<Ingested>, Vec<BornLeased>)> {
-    let subs: Vec<fanout::Subscription> = hooks.iter().map(fanout::Subscription::of).collect();
+    let subs: Vec<fanout::Subscription> =
+        hooks.iter().map(|w| fanout::Subscription::of(w)).collect();
     // Batched deliveries link events as they go, so the events must be in first; without
     // any, events and deliveries go in together at the end (one round trip when small).
     let batching = subs
@@ -467,7 +468,6 @@ async fn write_events(
     if batching {
         batch::insert_events(&mut *conn, events).await?;
     }
-    let mut shared: Vec<Option<Arc<StoredWebhook>>> = vec![None; hooks.len()];
     let mut answer = Vec::with_capacity(events.len());
     let mut plain: Vec<batch::Plain> = vec![];
     let mut leased = vec![];
@@ -486,10 +486,9 @@ async fn write_events(
             let id = crate::ids::new_id(crate::ids::DELIVERY, now);
             let born_leased = lease.filter(|l| leased.len() < l.max);
             if let Some(l) = born_leased {
-                let webhook = shared[h].get_or_insert_with(|| Arc::new(hooks[h].clone()));
                 leased.push(BornLeased {
                     id: id.clone(),
-                    webhook: webhook.clone(),
+                    webhook: hooks[h].clone(),
                     event: index,
                 });
                 plain.push((

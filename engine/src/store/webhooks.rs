@@ -340,16 +340,16 @@ impl Store {
     }
 
     /// Active webhooks, inside the caller's transaction (what fan-out routes to, and what
-    /// handed-off deliveries are attempted with).
+    /// handed-off deliveries are attempted with, shared by all of them).
     pub(super) async fn active_webhooks(
         conn: &mut sqlx::SqliteConnection,
-    ) -> Result<Vec<StoredWebhook>> {
+    ) -> Result<Vec<std::sync::Arc<StoredWebhook>>> {
         let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE active = 1");
         sqlx::query_as::<_, WebhookRow>(&sql)
             .fetch_all(conn)
             .await?
             .into_iter()
-            .map(StoredWebhook::try_from)
+            .map(|row| StoredWebhook::try_from(row).map(std::sync::Arc::new))
             .collect()
     }
 

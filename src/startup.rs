@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::routing::{get, post};
 use axum::Router;
-use engine::netguard::AllowList;
+use engine::net::ssrf::AllowList;
 use engine::secrets::{load_or_create_key_file, MasterKey};
 use engine::store::{sqlite_path, Store};
 use engine::{Engine, EngineConfig, Worker};
@@ -119,7 +119,7 @@ async fn ensure_admin(engine: &Engine, config: &Config) -> Result<(), BoxError> 
         return Ok(());
     }
     if !engine.has_admin().await? {
-        let token = engine::signing::generate_secret()
+        let token = engine::rules::signing::generate_secret()
             .trim_start_matches("whsec_")
             .replace(['+', '/', '='], "");
         engine.set_admin_password(&token).await?;

@@ -327,7 +327,7 @@ async fn events_are_ingested_fanned_out_signed_and_delivered() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    engine::signing::verify(
+    engine::rules::signing::verify(
         &[&secret],
         &id,
         &r.header("webhook-timestamp"),

@@ -38,7 +38,7 @@ pub fn raw_envelope(sent_at_ns: u64, seq: u64, id: &str) -> Bytes {
 /// every request exactly as Herald does (both signatures).
 pub fn signed_headers(secret: &str, id: &str, body: &[u8]) -> Vec<(&'static str, String)> {
     let ts = (crate::now_ns() / 1_000_000_000) as i64;
-    let sig = engine::signing::sign(secret, id, ts, body).unwrap_or_default();
+    let sig = engine::rules::signing::sign(secret, id, ts, body).unwrap_or_default();
     vec![
         ("content-type", "application/json".into()),
         ("user-agent", "Herald/bench".into()),
@@ -48,7 +48,7 @@ pub fn signed_headers(secret: &str, id: &str, body: &[u8]) -> Vec<(&'static str,
         ("x-herald-timestamp", ts.to_string()),
         (
             "x-herald-signature",
-            engine::signing::sign_herald(secret, ts, body),
+            engine::rules::signing::sign_herald(secret, ts, body),
         ),
         ("x-herald-event-type", EVENT_TYPE.into()),
         ("x-herald-attempt", "1".into()),
@@ -70,12 +70,12 @@ mod tests {
 
     #[test]
     fn raw_headers_verify() {
-        let secret = engine::signing::generate_secret();
+        let secret = engine::rules::signing::generate_secret();
         let body = raw_envelope(1, 1, "dlv_1");
         let h = signed_headers(&secret, "dlv_1", &body);
         let get = |k: &str| h.iter().find(|(n, _)| *n == k).unwrap().1.clone();
         let now = (crate::now_ns() / 1_000_000_000) as i64;
-        engine::signing::verify(
+        engine::rules::signing::verify(
             &[&secret],
             "dlv_1",
             &get("webhook-timestamp"),

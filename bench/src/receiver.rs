@@ -116,7 +116,7 @@ pub async fn handle(
         let secret = state.secrets.read().unwrap().get(&path).cloned();
         let ok = secret.is_some_and(|s| {
             let now = (arrived / 1_000_000_000) as i64;
-            engine::signing::verify(
+            engine::rules::signing::verify(
                 &[&s],
                 id,
                 header("webhook-timestamp").unwrap_or_default(),

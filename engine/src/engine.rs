@@ -2,18 +2,17 @@
 //! guarded sender, the clock and the settings. Cheap to clone.
 use std::sync::Arc;
 
-use crate::catalog;
-use crate::catalog_cache::CatalogCache;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{EngineError, Result};
-use crate::handoff::{Handoff, LaneReceiver};
-use crate::ingest_queue::IngestQueue;
-use crate::model::EventType;
-use crate::netguard::AllowList;
-use crate::ratelimit::RateLimiter;
+use crate::net::sender::Sender;
+use crate::net::ssrf::AllowList;
+use crate::pipeline::handoff::{Handoff, LaneReceiver};
+use crate::pipeline::ingest_queue::IngestQueue;
+use crate::rules::ratelimit::RateLimiter;
 use crate::secrets::MasterKey;
-use crate::sender::Sender;
 use crate::store::Store;
+use crate::usecases::catalog_cache::CatalogCache;
+use domain::EventType;
 
 pub const DAY_MS: i64 = 86_400_000;
 
@@ -192,7 +191,7 @@ impl Engine {
         self.inner.handoff.woken().await
     }
     /// Opens the lane through which ingest hands new deliveries to the worker leasing as
-    /// `token` (see [`handoff`](crate::handoff)); [`Worker::run`](crate::Worker::run)
+    /// `token` (see [`handoff`](crate::pipeline::handoff)); [`Worker::run`](crate::Worker::run)
     /// opens its own. Replaces any lane open before.
     pub fn open_lane(&self, token: &str, capacity: usize) -> LaneReceiver {
         self.inner.handoff.open(token, capacity)
@@ -225,21 +224,5 @@ impl Engine {
             .map_err(|e| EngineError::Key(format!("cannot open a sealed value: {e}")))?;
         String::from_utf8(bytes)
             .map_err(|_| EngineError::Corrupt("sealed value is not UTF-8".into()))
-    }
-
-    async fn seed_catalog(&self) -> Result<()> {
-        let now = self.now_ms();
-        for spec in catalog::builtin() {
-            let t = EventType {
-                name: spec.name.to_string(),
-                description: spec.description.to_string(),
-                object: spec.object.to_string(),
-                example: spec.example(),
-                schema: None,
-                builtin: true,
-            };
-            self.store().insert_event_type(&t, now).await?;
-        }
-        Ok(())
     }
 }

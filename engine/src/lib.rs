@@ -1,41 +1,35 @@
-//! Herald's delivery engine: store, queue, signer, sender, retry rules and payload formats.
-//! The console and the REST API both call this crate; neither re-implements it.
-
-// Pure rules, table-tested.
+//! Herald's delivery engine. The console and the REST API both call this crate; neither
+//! re-implements it. Arranged by what each part does, from the inside out:
+//!
+//! - [`rules`]: pure decisions with table tests beside them (classification, what follows
+//!   an attempt, the retry delay, subscription filters and fan-out, signing, input
+//!   validation, rate limits);
+//! - [`net`]: the SSRF guard and the one guarded HTTP client every request goes through;
+//! - [`payload`]: request bodies (envelope, event) and the template-rendered chat and
+//!   incident formats;
+//! - [`pipeline`]: moving deliveries (group-committed ingest, hand-off to the worker, the
+//!   worker, one attempt);
+//! - [`usecases`]: what users and platforms do, one module per area, mirroring
+//!   `src/api/<area>.rs` and the console's server functions;
+//! - [`store`]: the store seam and its backends; nothing outside this crate reaches it.
+//!
+//! The domain types (webhook, event, delivery, …) come from the `domain` crate, which the
+//! console's browser half shares. The contract these implement is in `docs/`.
 pub mod catalog;
-mod catalog_cache;
-pub mod cidr;
-pub mod classify;
 pub mod clock;
-pub mod fanout;
-pub mod filter;
-pub mod formats;
-pub mod ids;
-pub mod netguard;
-pub mod outcome;
-pub mod payload;
-pub mod ratelimit;
-pub mod retry;
-pub mod secrets;
-pub mod signing;
-pub mod template;
-pub mod url_check;
-pub mod validate;
-
-// State and I/O.
-pub mod accounts;
-pub mod actions;
-pub mod deliver;
 pub mod engine;
 pub mod error;
-pub mod handoff;
-mod ingest_queue;
-pub mod manage;
-pub mod model;
-pub mod sender;
+pub mod ids;
+pub mod net;
+pub mod payload;
+pub mod pipeline;
+pub mod records;
+pub mod rules;
+pub mod secrets;
 pub mod store;
-pub mod worker;
+pub mod usecases;
 
+pub use domain;
 pub use engine::{Engine, EngineConfig, DAY_MS};
 pub use error::{EngineError, FieldErrors, Result};
-pub use worker::{ExecutionOutcome, RunStats, Worker};
+pub use pipeline::worker::{ExecutionOutcome, RunStats, Worker};

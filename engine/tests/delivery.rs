@@ -6,11 +6,11 @@ mod common;
 use std::collections::HashSet;
 
 use common::*;
-use engine::model::{
+use domain::{
     BatchSettings, DeliveryStatus, ErrorKind, Filters, Format, HeaderInput, RetryPolicy, Severity,
     Subject, WebhookInput,
 };
-use engine::signing::VerifyError;
+use engine::rules::signing::VerifyError;
 use engine::{EngineError, ExecutionOutcome};
 use serde_json::{json, Value};
 
@@ -47,7 +47,7 @@ async fn success_delivers_a_signed_envelope() {
     assert!(secret.starts_with("whsec_"));
 
     let data = json!({"score": 0.42, "threshold": 0.7, "evaluator": "hallucination"});
-    let input = engine::model::EventInput {
+    let input = domain::EventInput {
         source: Some("experiment".into()),
         project: Some("patient-triage".into()),
         severity: Some(Severity::High),
@@ -92,7 +92,7 @@ async fn success_delivers_a_signed_envelope() {
 
     // Signatures: Standard Webhooks through the verifier, X-Herald independently.
     verify_std(r, &[&secret], h.now_s()).expect("webhook-signature verifies");
-    let other = engine::signing::generate_secret();
+    let other = engine::rules::signing::generate_secret();
     assert_eq!(
         verify_std(r, &[&other], h.now_s()),
         Err(VerifyError::NoMatchingSignature)
@@ -178,8 +178,8 @@ async fn server_errors_are_retried_on_schedule_until_success() {
     let ing = h.ingest(event("run.completed", json!({"ok": true}))).await;
     let dlv = h.delivery_of(&ing.id).await.id;
     let policy = RetryPolicy::default();
-    let d1 = policy.delay_for_retry(1, 0.0).as_millis() as i64;
-    let d2 = policy.delay_for_retry(2, 0.0).as_millis() as i64;
+    let d1 = engine::rules::retry::delay_for_retry(&policy, 1, 0.0).as_millis() as i64;
+    let d2 = engine::rules::retry::delay_for_retry(&policy, 2, 0.0).as_millis() as i64;
     assert_eq!((d1, d2), (5_000, 20_000));
 
     // Attempt 1 at T0: 500 -> retrying, due at T0 + 5 s.
@@ -595,7 +595,7 @@ async fn filters_and_patterns_route_only_matching_events() {
         name: Some("triage".into()),
         version: Some("v2".into()),
     };
-    let with_subject = |mut e: engine::model::EventInput, source: &str| {
+    let with_subject = |mut e: domain::EventInput, source: &str| {
         e.subject = Some(deployment.clone());
         e.source = Some(source.into());
         e
@@ -758,7 +758,7 @@ async fn event_format_sends_one_bare_event() {
     let secret = wh.secret.unwrap();
     let data = json!({"score": 0.2, "result": {"big": false}});
     let ing = h
-        .ingest(engine::model::EventInput {
+        .ingest(domain::EventInput {
             metadata: Some(json!({"k": "v"})),
             ..event_in("evaluation.failed", "patient-triage", "critical")
         })
@@ -1043,7 +1043,7 @@ async fn rotated_secrets_sign_alongside_during_the_grace_period() {
     let id = r.h("webhook-id");
     let mine: HashSet<String> = [&new, &old]
         .iter()
-        .map(|s| engine::signing::sign(s, id, ts, &r.body).unwrap())
+        .map(|s| engine::rules::signing::sign(s, id, ts, &r.body).unwrap())
         .collect();
     assert_eq!(
         sigs.iter().map(|s| s.to_string()).collect::<HashSet<_>>(),
@@ -1160,7 +1160,7 @@ async fn send_test_answers_with_the_response_and_masked_request() {
     assert_eq!(log[0].status, DeliveryStatus::Succeeded);
     let d = h.detail(&log[0].id).await;
     assert_eq!(d.attempts.len(), 1);
-    assert_eq!(d.attempts[0].trigger, "test");
+    assert_eq!(d.attempts[0].trigger, domain::Trigger::Test);
 
     // A custom payload and a failing endpoint.
     let res = h

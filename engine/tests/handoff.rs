@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::*;
-use engine::model::{DeliveryStatus, EventInput};
-use engine::store::DeliveryUpdate;
+use domain::{DeliveryStatus, EventInput};
+use engine::records::DeliveryUpdate;
 use engine::Worker;
 use serde_json::json;
 
@@ -170,7 +170,7 @@ async fn an_outcome_for_a_deleted_webhook_does_not_block_the_others() {
     let updates: Vec<DeliveryUpdate> = claimed
         .iter()
         .map(|c| DeliveryUpdate {
-            attempt: Some(engine::store::AttemptRecord {
+            attempt: Some(engine::records::AttemptRecord {
                 id: format!("att_{}", c.id),
                 delivery_id: c.id.clone(),
                 number: 1,

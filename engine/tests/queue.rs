@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use engine::model::{DeliveryStatus, EventInput, RetryPolicy};
-use engine::store::{DeliveryUpdate, NewDelivery, NewEvent};
+use domain::{DeliveryStatus, EventInput, RetryPolicy};
+use engine::records::{DeliveryUpdate, NewDelivery, NewEvent};
 use engine::{EngineConfig, ExecutionOutcome, Worker};
 use serde_json::json;
 
@@ -31,7 +31,7 @@ fn per_webhook_id(rx: &Receiver) -> HashMap<String, usize> {
 async fn all_delivery_ids(h: &Harness, webhook_ids: &[&str]) -> Vec<String> {
     let mut ids = vec![];
     for w in webhook_ids {
-        let q = engine::model::DeliveryQuery {
+        let q = domain::DeliveryQuery {
             limit: 200,
             ..Default::default()
         };
@@ -430,7 +430,7 @@ async fn default_retry_schedule_on_the_manual_clock() {
     let policy = RetryPolicy::default();
     for (i, d) in expected_delays.iter().enumerate() {
         assert_eq!(
-            policy.delay_for_retry(i as u32 + 1, 0.0).as_millis() as i64,
+            engine::rules::retry::delay_for_retry(&policy, i as u32 + 1, 0.0).as_millis() as i64,
             *d
         );
     }

@@ -4,7 +4,7 @@ mod common;
 
 use base64::Engine as _;
 use common::*;
-use engine::model::{HeaderInput, WebhookInput};
+use domain::{HeaderInput, WebhookInput};
 use engine::secrets::MasterKey;
 use engine::{EngineError, ExecutionOutcome};
 use serde_json::json;

@@ -3,8 +3,8 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
+use domain::{Delivery, DeliveryDetail, DeliveryQuery, DeliveryStatus};
 use engine::clock::parse_time;
-use engine::model::{Delivery, DeliveryDetail, DeliveryQuery, DeliveryStatus};
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiResult, Problem};

@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use engine::model::{EventDetail, EventInput, EventType, EventTypeInput};
+use domain::{EventDetail, EventInput, EventType, EventTypeInput};
 use serde::Serialize;
 use serde_json::Value;
 

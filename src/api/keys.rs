@@ -3,7 +3,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use engine::model::ApiKey;
+use domain::ApiKey;
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiResult, Problem};

@@ -102,8 +102,8 @@ pub struct List<T: utoipa::ToSchema> {
     pub next_cursor: Option<String>,
 }
 
-impl<T: utoipa::ToSchema> From<engine::model::Page<T>> for List<T> {
-    fn from(p: engine::model::Page<T>) -> Self {
+impl<T: utoipa::ToSchema> From<domain::Page<T>> for List<T> {
+    fn from(p: domain::Page<T>) -> Self {
         List {
             data: p.data,
             next_cursor: p.next_cursor,

@@ -3,7 +3,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use engine::model::{HeaderInput, TestResult, Webhook, WebhookInput};
+use domain::{HeaderInput, TestResult, Webhook, WebhookInput};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -59,7 +59,7 @@ pub async fn list_deliveries(
     cursor: String,
 ) -> Result<DeliveryPage, ConsoleError> {
     use crate::server::{convert, engine, require_user};
-    use engine::model::{DeliveryQuery, DeliveryStatus};
+    use domain::{DeliveryQuery, DeliveryStatus};
     require_user().await?;
     let status = match status.as_str() {
         "" => None,

@@ -140,8 +140,8 @@ pub async fn preview_template(
 ) -> Result<PreviewView, ConsoleError> {
     use crate::server::{engine, require_user};
     use engine::catalog::to_event_view;
-    use engine::formats::{default_template, render, ChatFormat};
-    use engine::template;
+    use engine::payload::formats::{default_template, render, ChatFormat};
+    use engine::payload::template;
     require_user().await?;
     let Ok(chat) = format.parse::<ChatFormat>() else {
         return Ok(PreviewView {

@@ -1,6 +1,6 @@
 //! Engine types → console DTOs. Protected header values and secrets are never copied: the
 //! engine's views already hide them, and these conversions have no field to put them in.
-use engine::model::{ApiKey, Attempt, Delivery, EventType, TestResult, Webhook};
+use domain::{ApiKey, Attempt, Delivery, EventType, TestResult, Webhook};
 
 use crate::dto::*;
 
@@ -61,8 +61,8 @@ pub fn webhook(w: Webhook) -> WebhookView {
         batch_max_wait_ms: w.batch.max_wait_ms,
         max_retries: w.retry.max_retries,
         backoff: match w.retry.backoff {
-            engine::model::Backoff::Exponential => "exponential".into(),
-            engine::model::Backoff::Fixed => "fixed".into(),
+            domain::Backoff::Exponential => "exponential".into(),
+            domain::Backoff::Fixed => "fixed".into(),
         },
         initial_delay_ms: w.retry.initial_delay_ms,
         max_delay_ms: w.retry.max_delay_ms,
@@ -121,7 +121,7 @@ pub fn attempt(a: Attempt) -> AttemptView {
         error_kind: a.error_kind.map(|k| k.as_str().to_string()),
         error_message: a.error_message,
         next_retry_at: a.next_retry_at,
-        trigger: a.trigger,
+        trigger: a.trigger.as_str().to_string(),
     }
 }
 

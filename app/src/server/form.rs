@@ -3,7 +3,7 @@
 //! engine's. Field paths of the engine's errors are mapped back to the form's rows.
 use std::collections::BTreeMap;
 
-use engine::model::{
+use domain::{
     Backoff, BatchSettings, Filters, Format, HeaderInput, RetryPolicy, Severity, WebhookInput,
 };
 use serde_json::{Map, Value};
@@ -22,7 +22,7 @@ pub struct Parsed {
 /// not a number); nothing is sent to the engine then.
 pub fn parse(
     form: &WebhookForm,
-    keep_subjects: Vec<engine::model::Subject>,
+    keep_subjects: Vec<domain::Subject>,
 ) -> Result<Parsed, FieldErrors> {
     let mut errors = FieldErrors::new();
     let mut number = |field: &str, text: &str| -> Option<u64> {

@@ -12,7 +12,7 @@ use crate::load::{self, Req};
 use crate::procfs;
 
 pub async fn raw(ctx: &mut Ctx) -> Outcome {
-    let secret = engine::signing::generate_secret();
+    let secret = engine::rules::signing::generate_secret();
     let r = &ctx.receiver;
     r.control("secret?path=/raw", &secret).await?;
     r.control(&format!("verify?every={}", ctx.scale.verify_every), "")

@@ -5,7 +5,7 @@ use sqlx::Row;
 use super::Store;
 use crate::clock::rfc3339;
 use crate::error::Result;
-use crate::model::{ApiKey, EventType};
+use domain::{ApiKey, EventType};
 
 impl Store {
     pub async fn insert_api_key(

@@ -8,8 +8,9 @@ use std::collections::HashSet;
 
 use sqlx::{Row, SqliteConnection};
 
-use super::queue::{apply_health, AttemptRecord, DeliveryUpdate, NewEvent};
+use super::queue::apply_health;
 use crate::error::Result;
+use crate::records::{AttemptRecord, DeliveryUpdate, NewEvent};
 
 /// Chunk sizes, largest first; a slice is cut greedily into these.
 const SIZES: [usize; 4] = [64, 16, 4, 1];

@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::{decode_cursor, encode_cursor, Store};
 use crate::clock::rfc3339;
 use crate::error::Result;
-use crate::model::{Attempt, Delivery, DeliveryQuery, DeliveryStatus, ErrorKind, Event, Page};
+use domain::{Attempt, Delivery, DeliveryQuery, DeliveryStatus, ErrorKind, Event, Page};
 
 fn event_from(r: &SqliteRow) -> Result<Event> {
     let created_ms: i64 = r.get("created");
@@ -75,7 +75,7 @@ fn attempt_from(r: &SqliteRow) -> Result<Attempt> {
             .and_then(|s| s.parse::<ErrorKind>().ok()),
         error_message: r.get("error_message"),
         next_retry_at: r.get::<Option<i64>, _>("next_retry_at").map(rfc3339),
-        trigger: r.get("trigger"),
+        trigger: domain::Trigger::parse(r.get("trigger")).unwrap_or_default(),
     })
 }
 

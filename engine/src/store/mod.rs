@@ -15,12 +15,6 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-pub use queue::Ingested;
-pub use queue::{
-    AttemptRecord, BirthLease, BornLeased, Claimed, DeliveryUpdate, NewDelivery, NewEvent,
-};
-pub use webhooks::{StoredHeader, StoredWebhook};
-
 use crate::error::Result;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

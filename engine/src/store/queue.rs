@@ -3,135 +3,15 @@
 //! start-up release of leases a dead process held.
 use std::sync::Arc;
 
-use serde_json::Value;
 use sqlx::{Row, SqliteConnection};
 
-use super::{batch, Store, StoredWebhook};
+use super::{batch, Store};
 use crate::error::Result;
-use crate::fanout;
-use crate::model::{Event, Severity, Subject};
-
-/// An event ready to be stored (validated, id and time assigned).
-#[derive(Clone, Debug)]
-pub struct NewEvent {
-    pub id: String,
-    pub event_type: String,
-    pub object: String,
-    pub source: Option<String>,
-    pub project: Option<String>,
-    pub severity: Option<Severity>,
-    pub subject: Option<Subject>,
-    pub data: Value,
-    pub metadata: Option<Value>,
-    pub created_ms: i64,
-}
-
-impl From<NewEvent> for Event {
-    fn from(e: NewEvent) -> Event {
-        Event {
-            id: e.id,
-            event_type: e.event_type,
-            object: e.object,
-            created: e.created_ms.div_euclid(1000),
-            created_at: crate::clock::rfc3339(e.created_ms),
-            source: e.source,
-            project: e.project,
-            severity: e.severity,
-            subject: e.subject,
-            data: e.data,
-            metadata: e.metadata,
-        }
-    }
-}
-
-/// A delivery the caller wants created with an explicit id (for fan-out the store makes them).
-#[derive(Clone, Debug)]
-pub struct NewDelivery {
-    pub id: String,
-    pub webhook_id: String,
-}
-
-/// A delivery claimed by a worker: it holds the lease until it records an outcome.
-#[derive(Clone, Debug)]
-pub struct Claimed {
-    pub id: String,
-    pub webhook_id: String,
-    /// The number of the attempt about to be made (1 for the first).
-    pub attempt: u32,
-    /// Attempts made before the last manual re-queue; retries count from here.
-    pub retry_base: u32,
-    pub lease_token: String,
-    /// Its events in order (shared by the deliveries of one event when handed off).
-    pub events: Arc<[Event]>,
-}
-
-/// New deliveries that are due at once are born leased to a worker (hand-off): at most
-/// `max` of them, leased as `token` until `until`.
-#[derive(Clone, Copy, Debug)]
-pub struct BirthLease<'a> {
-    pub token: &'a str,
-    pub until: i64,
-    pub max: usize,
-}
-
-/// A delivery born leased: its id, its webhook as the transaction read it, and which of
-/// the written events it carries (an index into the ingested events, in order).
-#[derive(Clone, Debug)]
-pub struct BornLeased {
-    pub id: String,
-    pub webhook: Arc<StoredWebhook>,
-    pub event: usize,
-}
-
-/// One HTTP request made for a delivery, as recorded.
-#[derive(Clone, Debug)]
-pub struct AttemptRecord {
-    pub id: String,
-    pub delivery_id: String,
-    pub number: u32,
-    pub started_at: i64,
-    pub duration_ms: u64,
-    pub url: String,
-    pub request_headers: String,
-    pub request_body: String,
-    pub response_status: Option<u16>,
-    pub response_headers: Option<String>,
-    pub response_body: Option<String>,
-    pub error_kind: Option<String>,
-    pub error_message: Option<String>,
-    pub next_retry_at: Option<i64>,
-    pub trigger: &'static str,
-}
-
-/// The state a delivery moves to after an attempt, and its effect on the webhook's health.
-#[derive(Clone, Debug)]
-pub struct DeliveryUpdate {
-    pub attempt: Option<AttemptRecord>,
-    pub delivery_id: String,
-    pub webhook_id: String,
-    /// When set, the update applies only while this lease is still held.
-    pub lease_token: Option<String>,
-    pub status: &'static str,
-    pub due_at: Option<i64>,
-    pub last_status: Option<u16>,
-    pub last_error: Option<String>,
-    pub now: i64,
-    /// `Some(true)` success, `Some(false)` a failed attempt, `None` no request was made.
-    pub success: Option<bool>,
-    /// Retries are exhausted (or not allowed): the delivery failed for good.
-    pub final_failure: bool,
-    /// Disable the webhook at once with this reason (410 Gone).
-    pub disable_reason: Option<String>,
-    /// Disable after failing this long (auto-disable window), in ms.
-    pub disable_after_ms: i64,
-}
-
-/// What ingest answers for one event.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Ingested {
-    pub id: String,
-    pub deliveries: usize,
-}
+use crate::records::{
+    AttemptRecord, BirthLease, BornLeased, Claimed, DeliveryUpdate, Ingested, NewDelivery,
+    NewEvent, StoredWebhook,
+};
+use crate::rules::fanout;
 
 impl Store {
     /// Stores the events and their deliveries in one transaction; when this returns Ok the

@@ -1,88 +1,12 @@
 //! SQL for webhooks: create, read, update, delete, list, and the subscription view the
 //! fan-out reads. Secrets and protected header values arrive here already sealed.
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde::Serialize;
 use sqlx::FromRow;
 
 use super::{decode_cursor, encode_cursor, Store};
 use crate::error::{EngineError, Result};
-use crate::model::{BatchSettings, Filters, Format, RetryPolicy};
-
-/// A header as stored: protected values only sealed.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct StoredHeader {
-    pub key: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sealed: Option<String>,
-    pub protected: bool,
-}
-
-/// A webhook as the engine works with it (secrets still sealed).
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoredWebhook {
-    pub id: String,
-    pub name: String,
-    pub url: String,
-    pub description: String,
-    pub active: bool,
-    pub event_types: Vec<String>,
-    pub filters: Filters,
-    pub headers: Vec<StoredHeader>,
-    pub format: Format,
-    pub templates: BTreeMap<String, String>,
-    pub settings: Map<String, Value>,
-    pub include_result: bool,
-    pub batch: BatchSettings,
-    pub retry: RetryPolicy,
-    pub timeout_ms: u64,
-    pub secret_sealed: String,
-    pub prev_secret_sealed: Option<String>,
-    pub prev_secret_expires_at: Option<i64>,
-    pub last_success_at: Option<i64>,
-    pub last_failure_at: Option<i64>,
-    pub consecutive_failures: u32,
-    pub failing_since: Option<i64>,
-    pub disabled_reason: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-impl StoredWebhook {
-    /// A new active webhook with the defaults every field starts from.
-    pub fn new(id: String, secret_sealed: String, now: i64) -> StoredWebhook {
-        StoredWebhook {
-            id,
-            name: String::new(),
-            url: String::new(),
-            description: String::new(),
-            active: true,
-            event_types: vec!["*".into()],
-            filters: Default::default(),
-            headers: vec![],
-            format: Default::default(),
-            templates: Default::default(),
-            settings: Default::default(),
-            include_result: false,
-            batch: Default::default(),
-            retry: Default::default(),
-            timeout_ms: 5_000,
-            secret_sealed,
-            prev_secret_sealed: None,
-            prev_secret_expires_at: None,
-            last_success_at: None,
-            last_failure_at: None,
-            consecutive_failures: 0,
-            failing_since: None,
-            disabled_reason: None,
-            created_at: now,
-            updated_at: now,
-        }
-    }
-}
+use crate::records::StoredWebhook;
+use domain::{BatchSettings, Format};
 
 #[derive(FromRow)]
 struct WebhookRow {

@@ -19,10 +19,11 @@ use tempfile::TempDir;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use domain::{Delivery, DeliveryDetail, EventInput, Webhook, WebhookInput};
 use engine::clock::{Clock, ManualClock};
-use engine::model::{Delivery, DeliveryDetail, EventInput, Webhook, WebhookInput};
+use engine::records::Ingested;
 use engine::secrets::MasterKey;
-use engine::store::{Ingested, Store};
+use engine::store::Store;
 use engine::{Engine, EngineConfig, ExecutionOutcome, Worker};
 
 /// 2024-11-22T08:00:00Z: where every test's clock starts.
@@ -437,8 +438,8 @@ pub fn verify_std(
     r: &Recorded,
     secrets: &[&str],
     now_s: i64,
-) -> Result<(), engine::signing::VerifyError> {
-    engine::signing::verify(
+) -> Result<(), engine::rules::signing::VerifyError> {
+    engine::rules::signing::verify(
         secrets,
         r.h("webhook-id"),
         r.h("webhook-timestamp"),

@@ -1,0 +1,7 @@
+//! Moving deliveries: ingest's group commit (`ingest_queue`), the hand-off of new
+//! deliveries to the running worker (`handoff`), the worker's claim/attempt/record loop
+//! (`worker`), and one attempt from secrets to the recorded outcome (`attempt`).
+pub mod attempt;
+pub mod handoff;
+pub(crate) mod ingest_queue;
+pub mod worker;

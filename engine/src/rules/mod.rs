@@ -1,0 +1,10 @@
+//! Pure rules: functions of their inputs only (time and randomness are passed in), each in
+//! a file named after it with a table test beside it.
+pub mod classify;
+pub mod fanout;
+pub mod filter;
+pub mod outcome;
+pub mod ratelimit;
+pub mod retry;
+pub mod signing;
+pub mod validate;

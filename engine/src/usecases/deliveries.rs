@@ -1,0 +1,127 @@
+//! The delivery log and what users do with it: list a webhook's deliveries, read one with
+//! its attempts, resend one now, and retry every failed delivery of a time window.
+//! Mirrors `src/api/deliveries.rs`.
+use crate::clock::parse_time;
+use crate::engine::Engine;
+use crate::error::{EngineError, FieldErrors, Result};
+use crate::ids;
+use crate::pipeline::attempt::{self, Trigger};
+use crate::rules::filter::validate_pattern;
+use domain::{Delivery, DeliveryDetail, DeliveryQuery, Page};
+
+/// `retry-failed` re-queues at most this many deliveries.
+pub const MAX_REQUEUE: u32 = 10_000;
+
+impl Engine {
+    pub async fn list_deliveries(
+        &self,
+        webhook_id: &str,
+        q: &DeliveryQuery,
+    ) -> Result<Page<Delivery>> {
+        self.stored_webhook(webhook_id).await?;
+        self.store().list_deliveries(webhook_id, q).await
+    }
+
+    pub async fn get_delivery(&self, id: &str) -> Result<DeliveryDetail> {
+        let delivery = self
+            .store()
+            .get_delivery(id)
+            .await?
+            .ok_or(EngineError::NotFound("delivery"))?;
+        let attempts = self.store().attempts_of(id).await?;
+        Ok(DeliveryDetail { delivery, attempts })
+    }
+
+    /// A new attempt of a delivery now, with the same `webhook-id`.
+    pub async fn resend(&self, delivery_id: &str) -> Result<DeliveryDetail> {
+        let now = self.now_ms();
+        let token = ids::new_id("rsd", now);
+        let Some((webhook_id, attempt, status)) = self
+            .store()
+            .begin_resend(delivery_id, &token, now, self.config().lease_ms)
+            .await?
+        else {
+            return match self.store().get_delivery(delivery_id).await? {
+                None => Err(EngineError::NotFound("delivery")),
+                Some(_) => Err(EngineError::Conflict(
+                    "this delivery is being attempted right now; try again in a moment".into(),
+                )),
+            };
+        };
+        let w = self.stored_webhook(&webhook_id).await?;
+        let events = self
+            .store()
+            .events_of_deliveries(&[delivery_id.to_string()])
+            .await?
+            .remove(delivery_id)
+            .unwrap_or_default();
+        let finished = matches!(status.as_str(), "succeeded" | "failed");
+        let done = attempt::run(
+            self,
+            &w,
+            delivery_id,
+            &events,
+            attempt,
+            attempt - 1,
+            Some(token),
+            Trigger::Resend,
+            finished,
+        )
+        .await?;
+        self.store().record(&[done.update]).await?;
+        self.get_delivery(delivery_id).await
+    }
+
+    /// Re-queues the webhook's failed deliveries created in `[since, until)`.
+    pub async fn retry_failed(
+        &self,
+        webhook_id: &str,
+        since: &str,
+        until: Option<&str>,
+        event_types: &[String],
+    ) -> Result<u64> {
+        let mut errors = FieldErrors::new();
+        let since_ms = parse_time(since);
+        if since_ms.is_none() {
+            errors.add("since", "must be an RFC 3339 time or unix seconds");
+        }
+        let until_ms = match until {
+            None => Some(i64::MAX),
+            Some(u) => parse_time(u),
+        };
+        if until_ms.is_none() {
+            errors.add("until", "must be an RFC 3339 time or unix seconds");
+        }
+        if let (Some(s), Some(u)) = (since_ms, until_ms) {
+            if u <= s {
+                errors.add("until", "must be after since");
+            }
+        }
+        for (i, t) in event_types.iter().enumerate() {
+            if let Err(e) = validate_pattern(t) {
+                errors.add(format!("event_types[{i}]"), e);
+            }
+        }
+        let w = self.stored_webhook(webhook_id).await?;
+        errors.into_result()?;
+        if !w.active {
+            return Err(EngineError::Conflict(
+                "the webhook is inactive; activate it before retrying".into(),
+            ));
+        }
+        let now = self.now_ms();
+        let n = self
+            .store()
+            .requeue_failed(
+                webhook_id,
+                since_ms.unwrap_or(0),
+                until_ms.unwrap_or(i64::MAX),
+                event_types,
+                MAX_REQUEUE,
+                now,
+            )
+            .await?;
+        self.wake();
+        Ok(n)
+    }
+}

@@ -1,0 +1,156 @@
+//! Events, as the platform sends them: ingest (validated, fanned out, durable before it
+//! answers) and look-up with the deliveries each event made. Mirrors `src/api/events.rs`.
+use serde_json::Value;
+
+use crate::clock::parse_time;
+use crate::engine::Engine;
+use crate::error::{EngineError, FieldErrors, Result};
+use crate::ids;
+use crate::records::{Ingested, NewEvent};
+use crate::rules::filter::validate_event_type_name;
+use domain::{EventDetail, EventInput, EventType};
+
+/// At most this many events in one ingest request.
+pub const MAX_BATCH: usize = 1000;
+
+impl Engine {
+    /// Validates and stores events with their deliveries; durable when this returns.
+    pub async fn ingest(
+        &self,
+        inputs: Vec<EventInput>,
+        idempotency_key: Option<&str>,
+    ) -> Result<(Vec<Ingested>, bool)> {
+        if inputs.is_empty() {
+            return Err(EngineError::invalid("events", "send at least one event"));
+        }
+        if inputs.len() > MAX_BATCH {
+            return Err(EngineError::invalid(
+                "events",
+                format!("at most {MAX_BATCH} events per request"),
+            ));
+        }
+        let now = self.now_ms();
+        let catalog = self.cached_catalog().await?;
+        let single = inputs.len() == 1;
+        let mut errors = FieldErrors::new();
+        let mut events = Vec::with_capacity(inputs.len());
+        for (i, input) in inputs.into_iter().enumerate() {
+            let prefix = if single {
+                String::new()
+            } else {
+                format!("events[{i}].")
+            };
+            match self.new_event(input, &catalog, now, &prefix, &mut errors) {
+                Some(e) => events.push(e),
+                None => continue,
+            }
+        }
+        errors.into_result()?;
+        let count = events.len() as u64;
+        let result = match idempotency_key {
+            // Written together with whatever else is being ingested (group commit); the
+            // queue wakes the worker when it leaves deliveries in the table.
+            None => (self.ingest_queue().ingest(events, now).await?, false),
+            Some(key) => {
+                let result = self
+                    .store()
+                    .ingest(&events, now, Some(key), self.config().idempotency_window_ms)
+                    .await?;
+                if !result.1 {
+                    self.wake();
+                }
+                result
+            }
+        };
+        if !result.1 {
+            metrics::counter!("herald_events_ingested_total").increment(count);
+        }
+        Ok(result)
+    }
+
+    fn new_event(
+        &self,
+        input: EventInput,
+        catalog: &[EventType],
+        now: i64,
+        prefix: &str,
+        errors: &mut FieldErrors,
+    ) -> Option<NewEvent> {
+        let before = errors.0.len();
+        let known = catalog.iter().find(|t| t.name == input.event_type);
+        if let Err(e) = validate_event_type_name(&input.event_type) {
+            errors.add(format!("{prefix}type"), e);
+        } else if known.is_none() {
+            errors.add(
+                format!("{prefix}type"),
+                format!(
+                    "unknown event type \"{}\"; add it with POST /api/v1/event-types",
+                    input.event_type
+                ),
+            );
+        }
+        if !input.data.is_object() {
+            errors.add(format!("{prefix}data"), "must be a JSON object");
+        }
+        if input
+            .metadata
+            .as_ref()
+            .is_some_and(|m| !m.is_object() && !m.is_null())
+        {
+            errors.add(format!("{prefix}metadata"), "must be a JSON object");
+        }
+        let created_ms = match &input.created {
+            None | Some(Value::Null) => Some(now),
+            Some(Value::Number(n)) => n.as_i64().map(|s| s * 1000),
+            Some(Value::String(s)) => parse_time(s),
+            Some(_) => None,
+        };
+        if created_ms.is_none() {
+            errors.add(
+                format!("{prefix}created"),
+                "must be unix seconds or an RFC 3339 time",
+            );
+        }
+        for (field, value) in [
+            ("source", &input.source),
+            ("project", &input.project),
+            ("object", &input.object),
+        ] {
+            if value
+                .as_ref()
+                .is_some_and(|v| v.is_empty() || v.len() > 200)
+            {
+                errors.add(format!("{prefix}{field}"), "must be 1 to 200 characters");
+            }
+        }
+        if errors.0.len() != before {
+            return None;
+        }
+        let object = input
+            .object
+            .or_else(|| known.map(|t| t.object.clone()))
+            .unwrap_or_else(|| "event".into());
+        Some(NewEvent {
+            id: ids::new_id(ids::EVENT, now),
+            event_type: input.event_type,
+            object,
+            source: input.source,
+            project: input.project,
+            severity: input.severity,
+            subject: input.subject,
+            data: input.data,
+            metadata: input.metadata.filter(|m| !m.is_null()),
+            created_ms: created_ms.unwrap_or(now),
+        })
+    }
+
+    pub async fn get_event(&self, id: &str) -> Result<EventDetail> {
+        let event = self
+            .store()
+            .get_event(id)
+            .await?
+            .ok_or(EngineError::NotFound("event"))?;
+        let deliveries = self.store().deliveries_of_event(id).await?;
+        Ok(EventDetail { event, deliveries })
+    }
+}

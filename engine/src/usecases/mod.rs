@@ -1,0 +1,11 @@
+//! What users and platforms do, as methods on [`Engine`](crate::Engine), one module per
+//! area. Each mirrors a file of the REST API (`src/api/<area>.rs`) and the console's
+//! server functions, which call these and nothing below them.
+pub mod accounts;
+pub(crate) mod catalog_cache;
+pub mod deliveries;
+pub mod event_types;
+pub mod events;
+pub mod signing_secrets;
+pub mod test_sends;
+pub mod webhooks;

@@ -51,23 +51,23 @@ impl Metrics {
 }
 
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
-    let store = state.engine.store();
     let now = state.engine.now_ms();
-    if let Ok((depth, oldest)) = store.queue_stats().await {
-        metrics::gauge!("herald_queue_depth").set(depth as f64);
-        let age = oldest
+    if let Ok(stats) = state.engine.queue_stats().await {
+        metrics::gauge!("herald_queue_depth").set(stats.depth as f64);
+        let age = stats
+            .oldest_due
             .map(|t| ((now - t).max(0) as f64) / 1000.0)
             .unwrap_or(0.0);
         metrics::gauge!("herald_oldest_pending_age_seconds").set(age);
     }
-    if let Ok(counts) = store.delivery_counts().await {
-        for status in ["pending", "delivering", "retrying", "succeeded", "failed"] {
+    if let Ok(counts) = state.engine.delivery_counts().await {
+        for status in domain::DeliveryStatus::ALL {
             let n = counts
                 .iter()
-                .find(|(s, _)| s == status)
+                .find(|(s, _)| *s == status)
                 .map(|(_, n)| *n)
                 .unwrap_or(0);
-            metrics::gauge!("herald_deliveries", "status" => status).set(n as f64);
+            metrics::gauge!("herald_deliveries", "status" => status.as_str()).set(n as f64);
         }
     }
     (

@@ -7,7 +7,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use engine::net::ssrf::AllowList;
 use engine::secrets::{load_or_create_key_file, MasterKey};
-use engine::store::{sqlite_path, Store};
+use engine::store::sqlite::sqlite_path;
+use engine::store::SessionPool;
 use engine::{Engine, EngineConfig, Worker};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -78,10 +79,9 @@ pub async fn open_engine(config: &Config) -> Result<Engine, BoxError> {
             std::fs::create_dir_all(parent)?;
         }
     }
-    let store = Store::open(&config.database_url).await?;
     let key = master_key(config)?;
     Ok(Engine::builder(engine_config(config)?)
-        .open(store, key)
+        .open_url(&config.database_url, key)
         .await?)
 }
 
@@ -141,7 +141,8 @@ pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError>
         metrics: Metrics::install(),
     };
 
-    let sessions = SqliteStore::new(engine.store().write_pool().clone());
+    let SessionPool::Sqlite(pool) = engine.session_pool();
+    let sessions = SqliteStore::new(pool);
     let secure = config
         .public_url
         .as_deref()
@@ -215,7 +216,7 @@ async fn server_fns_get_refused() -> impl axum::response::IntoResponse {
 async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> impl axum::response::IntoResponse {
-    match state.engine.store().ping().await {
+    match state.engine.ready().await {
         Ok(()) => (axum::http::StatusCode::OK, "ok"),
         Err(_) => (
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
@@ -232,7 +233,7 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
             tracing::info!("created the bootstrap API key");
         }
     }
-    let released = engine.store().release_stale_leases(engine.now_ms()).await?;
+    let released = engine.release_interrupted().await?;
     if released > 0 {
         tracing::info!(
             released,
@@ -257,23 +258,15 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
     let _ = stop_tx.send(true);
     let _ = worker.await;
     let _ = housekeeping.await;
-    engine.store().close().await;
+    engine.close().await;
     Ok(())
 }
 
 /// Periodic chores: forget old idempotency keys and expired sessions.
 async fn housekeeping(engine: Engine, mut stop: watch::Receiver<bool>) {
     loop {
-        let now = engine.now_ms();
-        if let Err(e) = engine
-            .store()
-            .prune_idempotency_keys(now - engine.config().idempotency_window_ms)
-            .await
-        {
-            tracing::warn!(error = %e, "pruning idempotency keys failed");
-        }
-        if let Err(e) = engine.store().prune_sessions(now).await {
-            tracing::warn!(error = %e, "pruning sessions failed");
+        if let Err(e) = engine.housekeeping().await {
+            tracing::warn!(error = %e, "housekeeping failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(600)) => {}

@@ -130,16 +130,7 @@ pub struct TestResultView {
     pub skipped_headers: Vec<String>,
 }
 
-/// One hour of a webhook's attempts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChartBucket {
-    /// `HH:00` UTC.
-    pub label: String,
-    pub total: u32,
-    pub succeeded: u32,
-    pub p50_ms: Option<u64>,
-    pub p95_ms: Option<u64>,
-}
+pub use domain::ActivityBucket as ChartBucket;
 
 /// The webhook page's data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -35,6 +35,12 @@ impl DeliveryStatus {
     }
 }
 
+/// Whether an answer with this HTTP status is a successful delivery: any 2xx, whatever
+/// the body says. The one definition every part of Herald uses (docs/delivery.md).
+pub fn is_success(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
 /// Transport-level failure of an attempt.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[serde(rename_all = "snake_case")]

@@ -15,15 +15,17 @@ pub mod webhook;
 
 pub use account::ApiKey;
 pub use delivery::{
-    Attempt, Delivery, DeliveryDetail, DeliveryQuery, DeliveryStatus, ErrorKind, SentRequest,
-    TestResult, Trigger,
+    is_success, Attempt, Delivery, DeliveryDetail, DeliveryQuery, DeliveryStatus, ErrorKind,
+    SentRequest, TestResult, Trigger,
 };
 pub use event::{Event, EventDetail, EventInput, EventType, EventTypeInput};
 pub use filters::{Filters, Severity, Subject};
 pub use format::{ChatFormat, Format};
 pub use page::Page;
 pub use retry::{Backoff, RetryPolicy};
-pub use webhook::{BatchSettings, Header, HeaderInput, Health, Webhook, WebhookInput};
+pub use webhook::{
+    ActivityBucket, BatchSettings, Header, HeaderInput, Health, Webhook, WebhookInput,
+};
 
 /// A string that names none of an enum's values: `UnknownName { kind: "severity", .. }`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -62,6 +62,17 @@ pub struct Health {
     pub disabled_reason: Option<String>,
 }
 
+/// One hour of a webhook's attempts (the console's activity chart).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ActivityBucket {
+    /// `HH:00` UTC.
+    pub label: String,
+    pub total: u32,
+    pub succeeded: u32,
+    pub p50_ms: Option<u64>,
+    pub p95_ms: Option<u64>,
+}
+
 /// The default per-attempt timeout.
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 /// The shortest and longest per-attempt timeout.

@@ -58,7 +58,7 @@ impl Default for EngineConfig {
 type Jitter = dyn Fn() -> f64 + Send + Sync;
 
 struct Inner {
-    store: Store,
+    store: Arc<dyn Store>,
     key: MasterKey,
     sender: Sender,
     clock: Arc<dyn Clock>,
@@ -101,9 +101,16 @@ impl EngineBuilder {
         self.jitter = Box::new(f);
         self
     }
+    /// Opens the store named by `url` (see [`store::open`](crate::store::open)), then the
+    /// engine over it.
+    pub async fn open_url(self, url: &str, key: MasterKey) -> Result<Engine> {
+        let store = crate::store::open(url).await?;
+        self.open(store, key).await
+    }
+
     /// Opens the store, checks the master key against it (refusing a wrong one), and
     /// seeds the event catalog.
-    pub async fn open(self, store: Store, key: MasterKey) -> Result<Engine> {
+    pub async fn open(self, store: Arc<dyn Store>, key: MasterKey) -> Result<Engine> {
         match store.get_meta(KEY_CHECK).await? {
             Some(check) if !key.verify_check(&check) => {
                 return Err(EngineError::Key(
@@ -149,8 +156,10 @@ impl Engine {
         }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.inner.store
+    /// The store, for the engine's own modules: everything outside reaches it through the
+    /// engine's methods (`usecases`, `ops`).
+    pub(crate) fn store(&self) -> &dyn Store {
+        &*self.inner.store
     }
     pub fn sender(&self) -> &Sender {
         &self.inner.sender

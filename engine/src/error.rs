@@ -54,6 +54,8 @@ pub enum EngineError {
     Db(#[from] sqlx::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("configuration: {0}")]
+    Config(String),
     #[error("master key: {0}")]
     Key(String),
     #[error("stored data is corrupt: {0}")]

@@ -21,6 +21,7 @@ pub mod engine;
 pub mod error;
 pub mod ids;
 pub mod net;
+pub mod ops;
 pub mod payload;
 pub mod pipeline;
 pub mod records;

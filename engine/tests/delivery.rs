@@ -615,7 +615,7 @@ async fn filters_and_patterns_route_only_matching_events() {
         ), // 8: alerts + deploys
         with_subject(event_in("run.completed", "p", "info"), "playground"), // 9: none (source)
     ];
-    let (got, _) = h.engine.ingest(inputs, None).await.unwrap();
+    let got = h.engine.ingest(inputs, None).await.unwrap().events;
     let counts: Vec<usize> = got.iter().map(|i| i.deliveries).collect();
     assert_eq!(counts, [1, 1, 0, 0, 0, 1, 0, 1, 2, 0]);
 

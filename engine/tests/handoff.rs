@@ -35,7 +35,7 @@ async fn ingest_hands_due_deliveries_to_the_lane_up_to_its_capacity() {
     let b = h.create(hook("b", &rx.url)).await;
     let mut lane = h.engine.open_lane("wrk_test", 4);
 
-    let (got, _) = h.engine.ingest(events(3), None).await.unwrap();
+    let got = h.engine.ingest(events(3), None).await.unwrap().events;
     assert!(got.iter().all(|i| i.deliveries == 2));
 
     // Four of the six deliveries were handed over, with their events and webhooks.
@@ -66,14 +66,7 @@ async fn ingest_hands_due_deliveries_to_the_lane_up_to_its_capacity() {
     // The lane is never read (the worker died): nothing is lost. The start-up release
     // makes them due again and they are delivered once each.
     drop(lane);
-    assert_eq!(
-        h.engine
-            .store()
-            .release_stale_leases(h.now())
-            .await
-            .unwrap(),
-        4
-    );
+    assert_eq!(h.store.release_stale_leases(h.now()).await.unwrap(), 4);
     assert_eq!(h.drain().await, 4);
     let all = rx.expect_exactly(6).await;
     let mut per_id: HashMap<String, usize> = HashMap::new();
@@ -121,13 +114,13 @@ async fn the_running_worker_delivers_hand_offs_without_claiming_them() {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(Worker::new(h.engine.clone()).run(stopped, Duration::from_secs(5)));
     // The worker opens its lane as it starts: wait until ingest can hand off.
-    let probe = h.engine.ingest(events(1), None).await.unwrap().0;
+    let probe = h.engine.ingest(events(1), None).await.unwrap().events;
     rx.wait_for(1).await;
     let _ = probe;
 
     let mut ids = vec![];
     for _ in 0..5 {
-        let (got, _) = h.engine.ingest(events(4), None).await.unwrap();
+        let got = h.engine.ingest(events(4), None).await.unwrap().events;
         ids.extend(got.into_iter().map(|g| g.id));
     }
     rx.wait_for(21).await;
@@ -159,8 +152,7 @@ async fn an_outcome_for_a_deleted_webhook_does_not_block_the_others() {
     let b = h.create(hook("b", &rx.url)).await;
     h.engine.ingest(events(1), None).await.unwrap();
     let claimed = h
-        .engine
-        .store()
+        .store
         .claim_due(h.now(), 10, 60_000, "wrk_test")
         .await
         .unwrap();
@@ -201,7 +193,7 @@ async fn an_outcome_for_a_deleted_webhook_does_not_block_the_others() {
             disable_after_ms: 0,
         })
         .collect();
-    h.engine.store().record(&updates).await.expect("recorded");
+    h.store.record(&updates).await.expect("recorded");
     let mine = claimed.iter().find(|c| c.webhook_id == b.id).unwrap();
     let d = h.engine.get_delivery(&mine.id).await.unwrap();
     assert_eq!(d.delivery.status, DeliveryStatus::Succeeded);
@@ -240,7 +232,7 @@ async fn a_webhook_gets_at_most_its_share_of_requests_in_flight() {
     h.create(hook("fast", &fast.url)).await;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(Worker::new(h.engine.clone()).run(stopped, Duration::from_secs(5)));
-    let (got, _) = h.engine.ingest(events(8), None).await.unwrap();
+    let got = h.engine.ingest(events(8), None).await.unwrap().events;
     // The fast receiver is not held up behind the slow one's backlog.
     fast.wait_for(8).await;
     assert!(

@@ -21,10 +21,10 @@ async fn concurrent_ingests_each_get_their_own_answer() {
             let events = (0..n)
                 .map(|j| event("run.completed", json!({"i": i, "j": j})))
                 .collect();
-            let (got, replay) = engine.ingest(events, None).await.expect("ingest");
-            assert!(!replay);
-            assert_eq!(got.len(), n, "one answer per event of this request");
-            got
+            let got = engine.ingest(events, None).await.expect("ingest");
+            assert!(!got.replayed);
+            assert_eq!(got.events.len(), n, "one answer per event of this request");
+            got.events
         });
     }
     let mut ids = HashSet::new();

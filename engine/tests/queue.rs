@@ -58,7 +58,7 @@ async fn two_workers_on_one_engine_never_attempt_a_delivery_twice() {
     let rx = Receiver::start_with(Reply::ok().delay_ms(10)).await;
     let a = h.create(hook("a", &rx.url)).await;
     let b = h.create(hook("b", &rx.url)).await;
-    let (got, _) = h.engine.ingest(events(40), None).await.unwrap();
+    let got = h.engine.ingest(events(40), None).await.unwrap().events;
     assert!(got.iter().all(|i| i.deliveries == 2));
 
     let w1 = Worker::new(h.engine.clone());
@@ -93,7 +93,7 @@ async fn two_engines_on_one_database_never_attempt_a_delivery_twice() {
     .await;
     let rx = Receiver::start_with(Reply::ok().delay_ms(10)).await;
     let a = h.create(hook("a", &rx.url)).await;
-    let (got, _) = h.engine.ingest(events(45), None).await.unwrap();
+    let got = h.engine.ingest(events(45), None).await.unwrap().events;
     assert!(got.iter().all(|i| i.deliveries == 1));
     // A second process: its own connections to the same file, same key and clock.
     let other = open_engine(
@@ -106,7 +106,8 @@ async fn two_engines_on_one_database_never_attempt_a_delivery_twice() {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .engine;
 
     let w1 = Worker::new(h.engine.clone());
     let w2 = Worker::new(other.clone());
@@ -123,7 +124,7 @@ async fn two_engines_on_one_database_never_attempt_a_delivery_twice() {
         "a delivery was attempted twice: {counts:?}"
     );
     assert_eq!(all_delivery_ids(&h, &[&a.id]).await.len(), 45);
-    other.store().close().await;
+    other.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,13 +132,12 @@ async fn expired_leases_are_reclaimed() {
     let h = Harness::new().await;
     let rx = Receiver::start().await;
     h.create(hook("a", &rx.url)).await;
-    let (got, _) = h.engine.ingest(events(3), None).await.unwrap();
+    let got = h.engine.ingest(events(3), None).await.unwrap().events;
     let lease = h.engine.config().lease_ms;
 
     // A worker claims everything and dies without recording anything.
     let claimed = h
-        .engine
-        .store()
+        .store
         .claim_due(h.now(), 10, lease, "dead-worker")
         .await
         .unwrap();
@@ -199,7 +199,7 @@ async fn expired_leases_are_reclaimed() {
         disable_reason: None,
         disable_after_ms: 0,
     };
-    assert!(h.engine.store().record(&[late]).await.unwrap().is_empty());
+    assert!(h.store.record(&[late]).await.unwrap().is_empty());
     let d = h.engine.get_delivery(&ids[0]).await.unwrap().delivery;
     assert_eq!(d.status, DeliveryStatus::Succeeded);
     assert_eq!(d.last_response_code, Some(200));
@@ -222,26 +222,23 @@ async fn leases_of_a_dead_process_are_released_at_start() {
 
     // The process claims both and is killed.
     let claimed = h
-        .engine
-        .store()
+        .store
         .claim_due(h.now(), 10, 60_000, "killed-process")
         .await
         .unwrap();
     assert_eq!(claimed.len(), 2);
-    h.engine.store().close().await;
+    h.store.close().await;
 
     // The next start, at the same instant: without the release nothing would be due for a minute.
     let engine = open_engine(&h.db_url, h.key.clone(), &h.clock, config())
         .await
-        .unwrap();
+        .unwrap()
+        .engine;
     assert_eq!(
         Worker::new(engine.clone()).run_once().await.unwrap(),
         ExecutionOutcome::EmptyQueue
     );
-    assert_eq!(
-        engine.store().release_stale_leases(h.now()).await.unwrap(),
-        2
-    );
+    assert_eq!(engine.release_interrupted().await.unwrap(), 2);
     let status = |id: String| {
         let engine = engine.clone();
         async move { engine.get_delivery(&id).await.unwrap().delivery.status }
@@ -249,7 +246,7 @@ async fn leases_of_a_dead_process_are_released_at_start() {
     assert_eq!(status(d1.clone()).await, DeliveryStatus::Retrying);
     assert_eq!(status(d2.clone()).await, DeliveryStatus::Pending);
     assert_eq!(
-        engine.store().release_stale_leases(h.now()).await.unwrap(),
+        engine.release_interrupted().await.unwrap(),
         0,
         "nothing left to release"
     );
@@ -274,7 +271,7 @@ async fn leases_of_a_dead_process_are_released_at_start() {
     assert_eq!(attempt_of(&d2).as_deref(), Some("1"));
     assert_eq!(status(d1).await, DeliveryStatus::Succeeded);
     assert_eq!(status(d2).await, DeliveryStatus::Succeeded);
-    engine.store().close().await;
+    engine.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -285,7 +282,7 @@ async fn the_long_running_loop_delivers_and_stops_cleanly() {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(Worker::new(h.engine.clone()).run(stopped, Duration::from_secs(5)));
 
-    let (got, _) = h.engine.ingest(events(5), None).await.unwrap();
+    let got = h.engine.ingest(events(5), None).await.unwrap().events;
     rx.wait_for(5).await;
     stop.send(true).unwrap();
     tokio::time::timeout(WAIT, task)
@@ -370,15 +367,13 @@ async fn a_directly_inserted_delivery_is_leased_to_its_sender() {
         webhook_id: wh.id.clone(),
     };
     let lease = 30_000;
-    h.engine
-        .store()
+    h.store
         .insert_direct(&event, &delivery, now, "tst_sender", now + lease)
         .await
         .unwrap();
     // No worker may take it while its sender holds it...
     assert!(h
-        .engine
-        .store()
+        .store
         .claim_due(now, 10, lease, "other")
         .await
         .unwrap()

@@ -102,8 +102,9 @@ pub async fn ingest(
             "must be at most 255 characters",
         ));
     }
-    let (answer, replayed) = state.engine.ingest(inputs, key.as_deref()).await?;
-    let data = answer
+    let outcome = state.engine.ingest(inputs, key.as_deref()).await?;
+    let data = outcome
+        .events
         .into_iter()
         .map(|i| Ingested {
             id: i.id,
@@ -111,7 +112,7 @@ pub async fn ingest(
         })
         .collect();
     let mut res = (StatusCode::ACCEPTED, Json(IngestAnswer { data })).into_response();
-    if replayed {
+    if outcome.replayed {
         res.headers_mut().insert(
             "idempotent-replayed",
             axum::http::HeaderValue::from_static("true"),

@@ -20,15 +20,11 @@ pub async fn webhook_detail(id: String) -> Result<WebhookDetailData, ConsoleErro
         .map(convert::event_type)
         .collect();
     let now = engine.now_ms();
-    let series = engine
-        .store()
-        .attempt_series(&id, charts::window_start(now))
-        .await?;
     Ok(WebhookDetailData {
         webhook,
         event_types,
-        chart: charts::buckets(&series, now),
-        default_since: charts::datetime_local(now - charts::HOURS * charts::HOUR_MS),
+        chart: engine.webhook_activity(&id).await?,
+        default_since: charts::datetime_local(now - 24 * 3_600_000),
     })
 }
 

@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::error::{EngineError, Result};
 use crate::pipeline::handoff::{Handed, Handoff, Reservation};
 use crate::records::{BirthLease, BornLeased, Claimed, Ingested, NewEvent};
-use crate::store::Store;
+use crate::store::{GroupIngested, Store};
 use domain::Event;
 
 /// A group stops taking requests once it holds this many events.
@@ -36,7 +36,11 @@ pub(crate) struct IngestQueue {
 
 impl IngestQueue {
     /// Starts the writer task (it ends when the queue is dropped).
-    pub(crate) fn start(store: Store, handoff: Arc<Handoff>, lease_ms: i64) -> IngestQueue {
+    pub(crate) fn start(
+        store: Arc<dyn Store>,
+        handoff: Arc<Handoff>,
+        lease_ms: i64,
+    ) -> IngestQueue {
         let (tx, rx) = mpsc::channel(1024);
         tokio::spawn(run(store, handoff, lease_ms, rx));
         IngestQueue { tx }
@@ -54,7 +58,12 @@ impl IngestQueue {
     }
 }
 
-async fn run(store: Store, handoff: Arc<Handoff>, lease_ms: i64, mut rx: mpsc::Receiver<Job>) {
+async fn run(
+    store: Arc<dyn Store>,
+    handoff: Arc<Handoff>,
+    lease_ms: i64,
+    mut rx: mpsc::Receiver<Job>,
+) {
     while let Some(first) = rx.recv().await {
         let mut size = first.events.len();
         let mut jobs = vec![first];
@@ -79,7 +88,10 @@ async fn run(store: Store, handoff: Arc<Handoff>, lease_ms: i64, mut rx: mpsc::R
         let result = store.ingest_group(&requests, lease).await;
         drop(requests);
         match result {
-            Ok((answers, leased)) => {
+            Ok(GroupIngested {
+                answers,
+                born_leased: leased,
+            }) => {
                 let created: usize = answers.iter().flatten().map(|a| a.deliveries).sum();
                 if created > leased.len() {
                     handoff.wake(); // some wait in the table
@@ -98,7 +110,7 @@ async fn run(store: Store, handoff: Arc<Handoff>, lease_ms: i64, mut rx: mpsc::R
                 for job in jobs {
                     let one = store.ingest(&job.events, job.now, None, 0).await;
                     handoff.wake();
-                    let _ = job.reply.send(one.map(|(answer, _)| answer));
+                    let _ = job.reply.send(one.map(|o| o.events));
                 }
             }
         }

@@ -1,5 +1,6 @@
 //! Pure rules: functions of their inputs only (time and randomness are passed in), each in
 //! a file named after it with a table test beside it.
+pub mod activity;
 pub mod classify;
 pub mod fanout;
 pub mod filter;

@@ -18,7 +18,7 @@ pub(crate) struct CatalogCache {
 }
 
 impl CatalogCache {
-    pub(crate) async fn get(&self, store: &Store) -> Result<Arc<Vec<EventType>>> {
+    pub(crate) async fn get(&self, store: &dyn Store) -> Result<Arc<Vec<EventType>>> {
         if let Some((at, types)) = &*self.copy.read().unwrap_or_else(|p| p.into_inner()) {
             if at.elapsed() < MAX_AGE {
                 return Ok(types.clone());

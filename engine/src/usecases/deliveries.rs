@@ -7,6 +7,7 @@ use crate::error::{EngineError, FieldErrors, Result};
 use crate::ids;
 use crate::pipeline::attempt::{self, Trigger};
 use crate::rules::filter::validate_pattern;
+use crate::store::ResendStart;
 use domain::{Delivery, DeliveryDetail, DeliveryQuery, Page};
 
 /// `retry-failed` re-queues at most this many deliveries.
@@ -36,7 +37,11 @@ impl Engine {
     pub async fn resend(&self, delivery_id: &str) -> Result<DeliveryDetail> {
         let now = self.now_ms();
         let token = ids::new_id("rsd", now);
-        let Some((webhook_id, attempt, status)) = self
+        let Some(ResendStart {
+            webhook_id,
+            attempt,
+            status,
+        }) = self
             .store()
             .begin_resend(delivery_id, &token, now, self.config().lease_ms)
             .await?
@@ -55,7 +60,7 @@ impl Engine {
             .await?
             .remove(delivery_id)
             .unwrap_or_default();
-        let finished = matches!(status.as_str(), "succeeded" | "failed");
+        let finished = status.is_final();
         let done = attempt::run(
             self,
             &w,

@@ -6,8 +6,9 @@ use crate::clock::parse_time;
 use crate::engine::Engine;
 use crate::error::{EngineError, FieldErrors, Result};
 use crate::ids;
-use crate::records::{Ingested, NewEvent};
+use crate::records::NewEvent;
 use crate::rules::filter::validate_event_type_name;
+use crate::store::IngestOutcome;
 use domain::{EventDetail, EventInput, EventType};
 
 /// At most this many events in one ingest request.
@@ -19,7 +20,7 @@ impl Engine {
         &self,
         inputs: Vec<EventInput>,
         idempotency_key: Option<&str>,
-    ) -> Result<(Vec<Ingested>, bool)> {
+    ) -> Result<IngestOutcome> {
         if inputs.is_empty() {
             return Err(EngineError::invalid("events", "send at least one event"));
         }
@@ -50,19 +51,22 @@ impl Engine {
         let result = match idempotency_key {
             // Written together with whatever else is being ingested (group commit); the
             // queue wakes the worker when it leaves deliveries in the table.
-            None => (self.ingest_queue().ingest(events, now).await?, false),
+            None => IngestOutcome {
+                events: self.ingest_queue().ingest(events, now).await?,
+                replayed: false,
+            },
             Some(key) => {
                 let result = self
                     .store()
                     .ingest(&events, now, Some(key), self.config().idempotency_window_ms)
                     .await?;
-                if !result.1 {
+                if !result.replayed {
                     self.wake();
                 }
                 result
             }
         };
-        if !result.1 {
+        if !result.replayed {
             metrics::counter!("herald_events_ingested_total").increment(count);
         }
         Ok(result)

@@ -131,13 +131,13 @@ impl Engine {
     }
 
     pub async fn list_webhooks(&self, limit: u32, cursor: Option<&str>) -> Result<Page<Webhook>> {
-        let (list, next_cursor) = self
+        let page = self
             .store()
             .list_webhooks(limit.clamp(1, 200), cursor)
             .await?;
         Ok(Page {
-            data: list.iter().map(|w| self.view(w)).collect(),
-            next_cursor,
+            data: page.webhooks.iter().map(|w| self.view(w)).collect(),
+            next_cursor: page.next_cursor,
         })
     }
 

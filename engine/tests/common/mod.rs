@@ -24,6 +24,13 @@ use engine::clock::{Clock, ManualClock};
 use engine::records::Ingested;
 use engine::secrets::MasterKey;
 use engine::store::Store;
+
+/// An engine and the store it was opened over (tests reach the store through its
+/// interface, as a second backend's tests would).
+pub struct Opened {
+    pub engine: Engine,
+    pub store: Arc<dyn Store>,
+}
 use engine::{Engine, EngineConfig, ExecutionOutcome, Worker};
 
 /// 2024-11-22T08:00:00Z: where every test's clock starts.
@@ -282,13 +289,14 @@ pub async fn open_engine(
     key: MasterKey,
     clock: &ManualClock,
     config: EngineConfig,
-) -> engine::Result<Engine> {
-    let store = Store::open(db_url).await?;
-    Engine::builder(config)
+) -> engine::Result<Opened> {
+    let store = engine::store::open(db_url).await?;
+    let engine = Engine::builder(config)
         .clock(Arc::new(clock.clone()))
         .jitter(|| 0.0)
-        .open(store, key)
-        .await
+        .open(store.clone(), key)
+        .await?;
+    Ok(Opened { engine, store })
 }
 
 /// A database file in a temp dir, an engine over it on a manual clock, and a worker.
@@ -298,6 +306,8 @@ pub struct Harness {
     pub clock: ManualClock,
     pub key: MasterKey,
     pub engine: Engine,
+    /// The store under `engine`, through the store interface.
+    pub store: Arc<dyn Store>,
     pub worker: Worker,
 }
 
@@ -311,7 +321,7 @@ impl Harness {
         let db_url = format!("sqlite://{}/herald.db", dir.path().display());
         let clock = ManualClock::new(T0);
         let key = MasterKey::generate();
-        let engine = open_engine(&db_url, key.clone(), &clock, config)
+        let Opened { engine, store } = open_engine(&db_url, key.clone(), &clock, config)
             .await
             .expect("engine opens");
         let worker = Worker::new(engine.clone());
@@ -321,6 +331,7 @@ impl Harness {
             clock,
             key,
             engine,
+            store,
             worker,
         }
     }
@@ -352,10 +363,10 @@ impl Harness {
 
     /// Ingests one event; returns its id and delivery count.
     pub async fn ingest(&self, e: EventInput) -> Ingested {
-        let (mut got, replay) = self.engine.ingest(vec![e], None).await.expect("ingest");
-        assert!(!replay);
-        assert_eq!(got.len(), 1);
-        got.remove(0)
+        let mut got = self.engine.ingest(vec![e], None).await.expect("ingest");
+        assert!(!got.replayed);
+        assert_eq!(got.events.len(), 1);
+        got.events.remove(0)
     }
 
     /// The one delivery of an event.

@@ -4,9 +4,11 @@ use std::collections::HashMap;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-use super::{decode_cursor, encode_cursor, Store};
+use super::{decode_cursor, encode_cursor, SqliteStore};
 use crate::clock::rfc3339;
 use crate::error::Result;
+use crate::store::{AttemptPoint, LogStore};
+use async_trait::async_trait;
 use domain::{Attempt, Delivery, DeliveryQuery, DeliveryStatus, ErrorKind, Event, Page};
 
 fn event_from(r: &SqliteRow) -> Result<Event> {
@@ -82,32 +84,7 @@ fn attempt_from(r: &SqliteRow) -> Result<Attempt> {
 const DELIVERY_COLUMNS: &str =
     "id, webhook_id, event_type, status, attempts, next_attempt_at, last_status, last_error, created_at, updated_at";
 
-impl Store {
-    /// The events of each delivery, in order.
-    pub async fn events_of_deliveries(
-        &self,
-        ids: &[String],
-    ) -> Result<HashMap<String, Vec<Event>>> {
-        let mut out: HashMap<String, Vec<Event>> = HashMap::new();
-        for chunk in ids.chunks(500) {
-            let marks = vec!["?"; chunk.len()].join(", ");
-            let sql = format!(
-                "SELECT de.delivery_id, e.* FROM delivery_events de JOIN events e ON e.id = de.event_id \
-                 WHERE de.delivery_id IN ({marks}) ORDER BY de.delivery_id, de.position"
-            );
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(id);
-            }
-            for row in q.fetch_all(&self.write).await? {
-                out.entry(row.get("delivery_id"))
-                    .or_default()
-                    .push(event_from(&row)?);
-            }
-        }
-        Ok(out)
-    }
-
+impl SqliteStore {
     async fn event_ids_of(&self, ids: &[String]) -> Result<HashMap<String, Vec<String>>> {
         let mut out: HashMap<String, Vec<String>> = HashMap::new();
         if ids.is_empty() {
@@ -129,26 +106,6 @@ impl Store {
         Ok(out)
     }
 
-    pub async fn get_event(&self, id: &str) -> Result<Option<Event>> {
-        let row = sqlx::query("SELECT * FROM events WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        row.as_ref().map(event_from).transpose()
-    }
-
-    pub async fn deliveries_of_event(&self, event_id: &str) -> Result<Vec<Delivery>> {
-        let sql = format!(
-            "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id IN (SELECT delivery_id FROM delivery_events WHERE event_id = ?) \
-             ORDER BY created_at DESC, id DESC"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(event_id)
-            .fetch_all(&self.read)
-            .await?;
-        self.deliveries_from(rows).await
-    }
-
     async fn deliveries_from(&self, rows: Vec<SqliteRow>) -> Result<Vec<Delivery>> {
         let ids: Vec<String> = rows.iter().map(|r| r.get("id")).collect();
         let mut events = self.event_ids_of(&ids).await?;
@@ -161,8 +118,53 @@ impl Store {
             })
             .collect())
     }
+}
 
-    pub async fn get_delivery(&self, id: &str) -> Result<Option<Delivery>> {
+#[async_trait]
+impl LogStore for SqliteStore {
+    /// The events of each delivery, in order.
+    async fn events_of_deliveries(&self, ids: &[String]) -> Result<HashMap<String, Vec<Event>>> {
+        let mut out: HashMap<String, Vec<Event>> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT de.delivery_id, e.* FROM delivery_events de JOIN events e ON e.id = de.event_id \
+                 WHERE de.delivery_id IN ({marks}) ORDER BY de.delivery_id, de.position"
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            for row in q.fetch_all(&self.write).await? {
+                out.entry(row.get("delivery_id"))
+                    .or_default()
+                    .push(event_from(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn get_event(&self, id: &str) -> Result<Option<Event>> {
+        let row = sqlx::query("SELECT * FROM events WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(event_from).transpose()
+    }
+
+    async fn deliveries_of_event(&self, event_id: &str) -> Result<Vec<Delivery>> {
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id IN (SELECT delivery_id FROM delivery_events WHERE event_id = ?) \
+             ORDER BY created_at DESC, id DESC"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(event_id)
+            .fetch_all(&self.read)
+            .await?;
+        self.deliveries_from(rows).await
+    }
+
+    async fn get_delivery(&self, id: &str) -> Result<Option<Delivery>> {
         let sql = format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ?");
         let row = sqlx::query(&sql)
             .bind(id)
@@ -174,7 +176,7 @@ impl Store {
         }
     }
 
-    pub async fn attempts_of(&self, delivery_id: &str) -> Result<Vec<Attempt>> {
+    async fn attempts_of(&self, delivery_id: &str) -> Result<Vec<Attempt>> {
         let rows = sqlx::query(
             "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number DESC, started_at DESC",
         )
@@ -185,11 +187,7 @@ impl Store {
     }
 
     /// A webhook's delivery log, newest first.
-    pub async fn list_deliveries(
-        &self,
-        webhook_id: &str,
-        q: &DeliveryQuery,
-    ) -> Result<Page<Delivery>> {
+    async fn list_deliveries(&self, webhook_id: &str, q: &DeliveryQuery) -> Result<Page<Delivery>> {
         let limit = q.limit.clamp(1, 200) as i64;
         let mut sql = format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE webhook_id = ?");
         if q.status.is_some() {
@@ -241,11 +239,7 @@ impl Store {
 
     /// Attempts of a webhook since `since` as (started_at, duration_ms, succeeded) — the
     /// raw series behind the console's charts.
-    pub async fn attempt_series(
-        &self,
-        webhook_id: &str,
-        since: i64,
-    ) -> Result<Vec<(i64, i64, bool)>> {
+    async fn attempt_series(&self, webhook_id: &str, since: i64) -> Result<Vec<AttemptPoint>> {
         let rows = sqlx::query(
             "SELECT a.started_at, a.duration_ms, a.response_status FROM attempts a JOIN deliveries d ON d.id = a.delivery_id \
              WHERE d.webhook_id = ? AND a.started_at >= ? ORDER BY a.started_at",
@@ -258,20 +252,21 @@ impl Store {
             .iter()
             .map(|r| {
                 let status: Option<i64> = r.get("response_status");
-                (
-                    r.get("started_at"),
-                    r.get("duration_ms"),
-                    matches!(status, Some(200..=299)),
-                )
+                AttemptPoint {
+                    started_at: r.get("started_at"),
+                    duration_ms: r.get("duration_ms"),
+                    succeeded: status
+                        .and_then(|s| u16::try_from(s).ok())
+                        .is_some_and(domain::is_success),
+                }
             })
             .collect())
     }
 
     /// How many deliveries are in each status, for metrics.
-    pub async fn delivery_counts(&self) -> Result<Vec<(String, i64)>> {
+    async fn delivery_counts(&self) -> Result<Vec<(DeliveryStatus, i64)>> {
         // One pass with a counter per status: GROUP BY over an unindexed column sorts every
         // row in memory first (tens of MB with a million deliveries, on every scrape).
-        const STATUSES: [&str; 5] = ["pending", "delivering", "retrying", "succeeded", "failed"];
         let row = sqlx::query(
             "SELECT COALESCE(SUM(status = 'pending'), 0), COALESCE(SUM(status = 'delivering'), 0), \
              COALESCE(SUM(status = 'retrying'), 0), COALESCE(SUM(status = 'succeeded'), 0), \
@@ -279,10 +274,10 @@ impl Store {
         )
         .fetch_one(&self.read)
         .await?;
-        Ok(STATUSES
-            .iter()
+        Ok(DeliveryStatus::ALL
+            .into_iter()
             .enumerate()
-            .map(|(i, s)| (s.to_string(), row.get::<i64, _>(i)))
+            .map(|(i, s)| (s, row.get::<i64, _>(i)))
             .filter(|(_, n)| *n > 0)
             .collect())
     }

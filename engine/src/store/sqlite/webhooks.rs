@@ -3,9 +3,11 @@
 use serde::Serialize;
 use sqlx::FromRow;
 
-use super::{decode_cursor, encode_cursor, Store};
+use super::{decode_cursor, encode_cursor, SqliteStore};
 use crate::error::{EngineError, Result};
 use crate::records::StoredWebhook;
+use crate::store::{WebhookPage, WebhookStore};
+use async_trait::async_trait;
 use domain::{BatchSettings, Format};
 
 #[derive(FromRow)]
@@ -135,8 +137,25 @@ fn bind_editable<'q>(q: Query<'q>, w: &'q StoredWebhook) -> Query<'q> {
         .bind(w.consecutive_failures as i64)
 }
 
-impl Store {
-    pub async fn insert_webhook(&self, w: &StoredWebhook) -> Result<()> {
+impl SqliteStore {
+    /// Active webhooks, inside the caller's transaction (what fan-out routes to, and what
+    /// handed-off deliveries are attempted with, shared by all of them).
+    pub(super) async fn active_webhooks(
+        conn: &mut sqlx::SqliteConnection,
+    ) -> Result<Vec<std::sync::Arc<StoredWebhook>>> {
+        let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE active = 1");
+        sqlx::query_as::<_, WebhookRow>(&sql)
+            .fetch_all(conn)
+            .await?
+            .into_iter()
+            .map(|row| StoredWebhook::try_from(row).map(std::sync::Arc::new))
+            .collect()
+    }
+}
+
+#[async_trait]
+impl WebhookStore for SqliteStore {
+    async fn insert_webhook(&self, w: &StoredWebhook) -> Result<()> {
         let columns = EDITABLE.join(", ");
         let marks = vec!["?"; EDITABLE.len() + 5].join(", ");
         let sql = format!(
@@ -156,7 +175,7 @@ impl Store {
 
     /// Writes the user-editable settings and secrets of `w` (not its delivery health).
     /// Returns false when it no longer exists.
-    pub async fn update_webhook(&self, w: &StoredWebhook) -> Result<bool> {
+    async fn update_webhook(&self, w: &StoredWebhook) -> Result<bool> {
         let sets: Vec<String> = EDITABLE.iter().map(|c| format!("{c} = ?")).collect();
         let sql = format!(
             "UPDATE webhooks SET {}, updated_at = ? WHERE id = ?",
@@ -170,7 +189,7 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn delete_webhook(&self, id: &str) -> Result<bool> {
+    async fn delete_webhook(&self, id: &str) -> Result<bool> {
         let mut tx = self.write.begin().await?;
         // attempts and delivery_events go with their deliveries (ON DELETE CASCADE).
         let done = sqlx::query("DELETE FROM webhooks WHERE id = ?")
@@ -181,7 +200,7 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn get_webhook(&self, id: &str) -> Result<Option<StoredWebhook>> {
+    async fn get_webhook(&self, id: &str) -> Result<Option<StoredWebhook>> {
         let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE id = ?");
         let row: Option<WebhookRow> = sqlx::query_as(&sql)
             .bind(id)
@@ -191,7 +210,7 @@ impl Store {
     }
 
     /// Several webhooks by id (for the worker), from the read pool.
-    pub async fn get_webhooks(&self, ids: &[String]) -> Result<Vec<StoredWebhook>> {
+    async fn get_webhooks(&self, ids: &[String]) -> Result<Vec<StoredWebhook>> {
         if ids.is_empty() {
             return Ok(vec![]);
         }
@@ -209,11 +228,7 @@ impl Store {
     }
 
     /// Newest first; `cursor` continues a previous page.
-    pub async fn list_webhooks(
-        &self,
-        limit: u32,
-        cursor: Option<&str>,
-    ) -> Result<(Vec<StoredWebhook>, Option<String>)> {
+    async fn list_webhooks(&self, limit: u32, cursor: Option<&str>) -> Result<WebhookPage> {
         // Row-value comparison: everything older than the cursor (all rows without one).
         let (t, id) = cursor
             .and_then(decode_cursor)
@@ -238,11 +253,14 @@ impl Store {
         } else {
             None
         };
-        Ok((list, next))
+        Ok(WebhookPage {
+            webhooks: list,
+            next_cursor: next,
+        })
     }
 
     /// Sets a webhook active or inactive; clears the disabled reason when activating.
-    pub async fn set_webhook_active(
+    async fn set_webhook_active(
         &self,
         id: &str,
         active: bool,
@@ -263,21 +281,7 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Active webhooks, inside the caller's transaction (what fan-out routes to, and what
-    /// handed-off deliveries are attempted with, shared by all of them).
-    pub(super) async fn active_webhooks(
-        conn: &mut sqlx::SqliteConnection,
-    ) -> Result<Vec<std::sync::Arc<StoredWebhook>>> {
-        let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE active = 1");
-        sqlx::query_as::<_, WebhookRow>(&sql)
-            .fetch_all(conn)
-            .await?
-            .into_iter()
-            .map(|row| StoredWebhook::try_from(row).map(std::sync::Arc::new))
-            .collect()
-    }
-
-    pub async fn count_webhooks(&self) -> Result<i64> {
+    async fn count_webhooks(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM webhooks")
             .fetch_one(&self.read)
             .await?)

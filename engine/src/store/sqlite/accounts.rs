@@ -2,13 +2,16 @@
 //! the event-type catalog.
 use sqlx::Row;
 
-use super::Store;
+use super::SqliteStore;
 use crate::clock::rfc3339;
 use crate::error::Result;
+use crate::store::AccountStore;
+use async_trait::async_trait;
 use domain::{ApiKey, EventType};
 
-impl Store {
-    pub async fn insert_api_key(
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn insert_api_key(
         &self,
         id: &str,
         name: &str,
@@ -30,7 +33,7 @@ impl Store {
     }
 
     /// The key id for a live key with this hash, marking it used.
-    pub async fn use_api_key(&self, hash: &str, now: i64) -> Result<Option<String>> {
+    async fn use_api_key(&self, hash: &str, now: i64) -> Result<Option<String>> {
         let row = sqlx::query(
             "SELECT id, last_used_at FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
         )
@@ -51,7 +54,7 @@ impl Store {
         Ok(Some(id))
     }
 
-    pub async fn api_key_exists(&self, hash: &str) -> Result<bool> {
+    async fn api_key_exists(&self, hash: &str) -> Result<bool> {
         Ok(sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
         )
@@ -61,7 +64,7 @@ impl Store {
             > 0)
     }
 
-    pub async fn list_api_keys(&self) -> Result<Vec<ApiKey>> {
+    async fn list_api_keys(&self) -> Result<Vec<ApiKey>> {
         let rows = sqlx::query(
             "SELECT id, name, prefix, created_at, last_used_at FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at DESC, id DESC",
         )
@@ -79,7 +82,7 @@ impl Store {
             .collect())
     }
 
-    pub async fn revoke_api_key(&self, id: &str, now: i64) -> Result<bool> {
+    async fn revoke_api_key(&self, id: &str, now: i64) -> Result<bool> {
         let done =
             sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
                 .bind(now)
@@ -89,7 +92,7 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn password_hash(&self, username: &str) -> Result<Option<String>> {
+    async fn password_hash(&self, username: &str) -> Result<Option<String>> {
         Ok(
             sqlx::query_scalar("SELECT password_hash FROM users WHERE username = ?")
                 .bind(username)
@@ -98,7 +101,7 @@ impl Store {
         )
     }
 
-    pub async fn set_password_hash(&self, username: &str, hash: &str, now: i64) -> Result<()> {
+    async fn set_password_hash(&self, username: &str, hash: &str, now: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO users (username, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?) \
              ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at",
@@ -113,7 +116,7 @@ impl Store {
     }
 
     /// Inserts the event type unless one with that name exists; true when inserted.
-    pub async fn insert_event_type(&self, t: &EventType, now: i64) -> Result<bool> {
+    async fn insert_event_type(&self, t: &EventType, now: i64) -> Result<bool> {
         let done = sqlx::query(
             "INSERT INTO event_types (name, description, object, example, schema, builtin, created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
@@ -130,7 +133,7 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn list_event_types(&self) -> Result<Vec<EventType>> {
+    async fn list_event_types(&self) -> Result<Vec<EventType>> {
         let rows = sqlx::query("SELECT name, description, object, example, schema, builtin FROM event_types ORDER BY name")
             .fetch_all(&self.write)
             .await?;
@@ -150,11 +153,9 @@ impl Store {
             })
             .collect()
     }
-}
 
-impl Store {
     /// Deletes console sessions that have expired (`expiry_date` is unix seconds).
-    pub async fn prune_sessions(&self, now_ms: i64) -> Result<u64> {
+    async fn prune_sessions(&self, now_ms: i64) -> Result<u64> {
         Ok(
             sqlx::query("DELETE FROM tower_sessions WHERE expiry_date < ?")
                 .bind(now_ms / 1000)

@@ -5,25 +5,29 @@ use std::sync::Arc;
 
 use sqlx::{Row, SqliteConnection};
 
-use super::{batch, Store};
-use crate::error::Result;
+use super::{batch, SqliteStore};
+use crate::error::{EngineError, Result};
 use crate::records::{
     AttemptRecord, BirthLease, BornLeased, Claimed, DeliveryUpdate, Ingested, NewDelivery,
     NewEvent, StoredWebhook,
 };
 use crate::rules::fanout;
+use crate::store::{GroupIngested, IngestOutcome, LogStore, QueueStats, QueueStore, ResendStart};
+use async_trait::async_trait;
+use domain::DeliveryStatus;
 
-impl Store {
+#[async_trait]
+impl QueueStore for SqliteStore {
     /// Stores the events and their deliveries in one transaction; when this returns Ok the
     /// events are durable. With an idempotency key seen within `idempotency_window_ms`, the
     /// first answer is returned and nothing is written.
-    pub async fn ingest(
+    async fn ingest(
         &self,
         events: &[NewEvent],
         now: i64,
         idempotency_key: Option<&str>,
         idempotency_window_ms: i64,
-    ) -> Result<(Vec<Ingested>, bool)> {
+    ) -> Result<IngestOutcome> {
         let mut tx = self.write.begin().await?;
         if let Some(key) = idempotency_key {
             let seen: Option<String> = sqlx::query_scalar(
@@ -34,10 +38,13 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             if let Some(response) = seen {
-                return Ok((serde_json::from_str(&response)?, true));
+                return Ok(IngestOutcome {
+                    events: serde_json::from_str(&response)?,
+                    replayed: true,
+                });
             }
         }
-        let hooks = Store::active_webhooks(&mut tx).await?;
+        let hooks = SqliteStore::active_webhooks(&mut tx).await?;
         let rows: Vec<(&NewEvent, i64)> = events.iter().map(|e| (e, now)).collect();
         let (answer, _) = write_events(&mut tx, &hooks, &rows, None).await?;
         if let Some(key) = idempotency_key {
@@ -49,20 +56,23 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        Ok((answer, false))
+        Ok(IngestOutcome {
+            events: answer,
+            replayed: false,
+        })
     }
 
     /// Stores several ingest requests (events, each request's time) in one transaction
     /// (group commit); one answer per request, in order. Durable when this returns Ok.
     /// With `lease`, up to `lease.max` deliveries due at once are born leased (hand-off)
     /// and returned; their `event` indexes count the requests' events in order.
-    pub async fn ingest_group(
+    async fn ingest_group(
         &self,
         requests: &[(&[NewEvent], i64)],
         lease: Option<BirthLease<'_>>,
-    ) -> Result<(Vec<Vec<Ingested>>, Vec<BornLeased>)> {
+    ) -> Result<GroupIngested> {
         let mut tx = self.write.begin().await?;
-        let hooks = Store::active_webhooks(&mut tx).await?;
+        let hooks = SqliteStore::active_webhooks(&mut tx).await?;
         let rows: Vec<(&NewEvent, i64)> = requests
             .iter()
             .flat_map(|(events, now)| events.iter().map(move |e| (e, *now)))
@@ -74,13 +84,16 @@ impl Store {
             .iter()
             .map(|(events, _)| answers.by_ref().take(events.len()).collect())
             .collect();
-        Ok((answers, leased))
+        Ok(GroupIngested {
+            answers,
+            born_leased: leased,
+        })
     }
 
     /// Stores one event and one delivery of it to `webhook_id`, bypassing subscriptions
     /// (test events). The delivery is born leased to `lease_token` until `lease_until`, so
     /// no worker can claim (and send it a second time) while the caller sends it.
-    pub async fn insert_direct(
+    async fn insert_direct(
         &self,
         event: &NewEvent,
         delivery: &NewDelivery,
@@ -112,7 +125,7 @@ impl Store {
 
     /// Claims up to `limit` due deliveries (including those whose lease expired) for
     /// `lease_ms`, and reads their events.
-    pub async fn claim_due(
+    async fn claim_due(
         &self,
         now: i64,
         limit: u32,
@@ -155,7 +168,7 @@ impl Store {
 
     /// Applies attempt outcomes in one transaction (group commit). Returns the ids of
     /// webhooks this disabled.
-    pub async fn record(&self, updates: &[DeliveryUpdate]) -> Result<Vec<String>> {
+    async fn record(&self, updates: &[DeliveryUpdate]) -> Result<Vec<String>> {
         let mut ids: Vec<&str> = updates.iter().map(|u| u.delivery_id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -211,7 +224,7 @@ impl Store {
 
     /// Re-queues a webhook's failed deliveries created in `[since, until)` whose event type
     /// matches one of `patterns` (all when empty); at most `max`. Returns how many.
-    pub async fn requeue_failed(
+    async fn requeue_failed(
         &self,
         webhook_id: &str,
         since: i64,
@@ -260,13 +273,13 @@ impl Store {
     }
 
     /// Marks a delivery as being sent by a manual resend; fails when a worker holds it.
-    pub async fn begin_resend(
+    async fn begin_resend(
         &self,
         delivery_id: &str,
         token: &str,
         now: i64,
         lease_ms: i64,
-    ) -> Result<Option<(String, u32, String)>> {
+    ) -> Result<Option<ResendStart>> {
         let row = sqlx::query(
             "UPDATE deliveries SET lease_token = ?, due_at = CASE WHEN due_at IS NULL THEN NULL ELSE ? END, updated_at = ? \
              WHERE id = ? AND status != 'delivering' RETURNING webhook_id, attempts, status",
@@ -277,18 +290,21 @@ impl Store {
         .bind(delivery_id)
         .fetch_optional(&self.write)
         .await?;
-        Ok(row.map(|r| {
-            (
-                r.get("webhook_id"),
-                r.get::<i64, _>("attempts") as u32 + 1,
-                r.get("status"),
-            )
-        }))
+        row.map(|r| {
+            let status: String = r.get("status");
+            Ok(ResendStart {
+                webhook_id: r.get("webhook_id"),
+                attempt: r.get::<i64, _>("attempts") as u32 + 1,
+                status: DeliveryStatus::parse(&status)
+                    .ok_or_else(|| EngineError::Corrupt(format!("delivery status {status:?}")))?,
+            })
+        })
+        .transpose()
     }
 
     /// Releases leases held by a previous run of this process (one Herald per database):
     /// those deliveries are due again at once. Returns how many.
-    pub async fn release_stale_leases(&self, now: i64) -> Result<u64> {
+    async fn release_stale_leases(&self, now: i64) -> Result<u64> {
         Ok(sqlx::query(
             "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
              due_at = ?, lease_token = NULL, updated_at = ? WHERE status = 'delivering'",
@@ -301,15 +317,18 @@ impl Store {
     }
 
     /// Queue depth (deliveries waiting) and the time the oldest one became due.
-    pub async fn queue_stats(&self) -> Result<(i64, Option<i64>)> {
+    async fn queue_stats(&self) -> Result<QueueStats> {
         let row = sqlx::query("SELECT COUNT(*) AS n, MIN(due_at) AS oldest FROM deliveries WHERE status IN ('pending', 'retrying')")
             .fetch_one(&self.read)
             .await?;
-        Ok((row.get("n"), row.get("oldest")))
+        Ok(QueueStats {
+            depth: row.get("n"),
+            oldest_due: row.get("oldest"),
+        })
     }
 
     /// When the next delivery becomes due, if any.
-    pub async fn next_due(&self) -> Result<Option<i64>> {
+    async fn next_due(&self) -> Result<Option<i64>> {
         Ok(
             sqlx::query_scalar("SELECT MIN(due_at) FROM deliveries WHERE due_at IS NOT NULL")
                 .fetch_one(&self.read)
@@ -318,7 +337,7 @@ impl Store {
     }
 
     /// Drops idempotency keys older than the window.
-    pub async fn prune_idempotency_keys(&self, older_than: i64) -> Result<u64> {
+    async fn prune_idempotency_keys(&self, older_than: i64) -> Result<u64> {
         Ok(
             sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= ?")
                 .bind(older_than)
@@ -326,6 +345,20 @@ impl Store {
                 .await?
                 .rows_affected(),
         )
+    }
+
+    /// Gives back the deliveries a worker holds (graceful shutdown).
+    async fn release_lease(&self, token: &str, now: i64) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+             due_at = ?, lease_token = NULL, updated_at = ? WHERE status = 'delivering' AND lease_token = ?",
+        )
+        .bind(now)
+        .bind(now)
+        .bind(token)
+        .execute(&self.write)
+        .await?
+        .rows_affected())
     }
 }
 
@@ -536,20 +569,4 @@ pub(super) async fn apply_health(
         .execute(&mut *conn)
         .await?;
     Ok((done.rows_affected() == 1).then(|| u.webhook_id.clone()))
-}
-
-impl Store {
-    /// Gives back the deliveries a worker holds (graceful shutdown).
-    pub async fn release_lease(&self, token: &str, now: i64) -> Result<u64> {
-        Ok(sqlx::query(
-            "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
-             due_at = ?, lease_token = NULL, updated_at = ? WHERE status = 'delivering' AND lease_token = ?",
-        )
-        .bind(now)
-        .bind(now)
-        .bind(token)
-        .execute(&self.write)
-        .await?
-        .rows_affected())
-    }
 }

@@ -1,0 +1,71 @@
+//! What the process around the engine does with it: readiness for `/healthz`, recovery
+//! of interrupted deliveries at start, periodic housekeeping, the gauges `/metrics`
+//! shows, the session pool, and closing at shutdown. The composition root (`src/`) calls
+//! these instead of reaching the store.
+use crate::engine::Engine;
+use crate::error::Result;
+use crate::store::{QueueStats, SessionPool};
+use domain::{ActivityBucket, DeliveryStatus};
+
+/// What one housekeeping pass removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Housekeeping {
+    pub idempotency_keys: u64,
+    pub sessions: u64,
+}
+
+impl Engine {
+    /// Answers when the store answers.
+    pub async fn ready(&self) -> Result<()> {
+        self.store().ping().await
+    }
+
+    /// Makes deliveries that were in flight when the last process stopped due again.
+    pub async fn release_interrupted(&self) -> Result<u64> {
+        self.store().release_stale_leases(self.now_ms()).await
+    }
+
+    /// Forgets idempotency keys past their window and expired console sessions.
+    pub async fn housekeeping(&self) -> Result<Housekeeping> {
+        let now = self.now_ms();
+        let idempotency_keys = self
+            .store()
+            .prune_idempotency_keys(now - self.config().idempotency_window_ms)
+            .await?;
+        let sessions = self.store().prune_sessions(now).await?;
+        Ok(Housekeeping {
+            idempotency_keys,
+            sessions,
+        })
+    }
+
+    /// Deliveries waiting, and the due time of the oldest.
+    pub async fn queue_stats(&self) -> Result<QueueStats> {
+        self.store().queue_stats().await
+    }
+
+    /// How many deliveries are in each status (statuses with none are left out).
+    pub async fn delivery_counts(&self) -> Result<Vec<(DeliveryStatus, i64)>> {
+        self.store().delivery_counts().await
+    }
+
+    /// The last 24 hours of a webhook's attempts, by hour, oldest first.
+    pub async fn webhook_activity(&self, webhook_id: &str) -> Result<Vec<ActivityBucket>> {
+        let now = self.now_ms();
+        let series = self
+            .store()
+            .attempt_series(webhook_id, crate::rules::activity::window_start(now))
+            .await?;
+        Ok(crate::rules::activity::buckets(&series, now))
+    }
+
+    /// The pool console sessions are stored in.
+    pub fn session_pool(&self) -> SessionPool {
+        self.store().session_pool()
+    }
+
+    /// Closes the store (after the worker stopped).
+    pub async fn close(&self) {
+        self.store().close().await
+    }
+}

@@ -1,0 +1,159 @@
+//! The SQLite store, Herald's embedded default: every SQLite statement lives under this
+//! folder. WAL mode; one write connection (writers queue in-process instead of fighting
+//! over the file lock), a pool of readers, and WAL checkpoints on a connection of their
+//! own. Rows are converted to engine records here and nowhere else.
+mod accounts;
+mod batch;
+mod checkpoint;
+mod logs;
+mod queue;
+mod webhooks;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+use crate::error::Result;
+use crate::store::{SessionPool, Store};
+use async_trait::async_trait;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    write: SqlitePool,
+    read: SqlitePool,
+    /// The connection the background checkpoints run on.
+    checkpointer: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` and runs the migrations.
+    pub async fn open(url: &str) -> Result<SqliteStore> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // In WAL mode NORMAL survives a process crash (kill -9) without losing a
+            // committed transaction; only an OS crash or power loss could.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .pragma("temp_store", "memory")
+            // 4 MB of page cache per connection: the queue's hot pages fit, and memory
+            // stays flat however large the database grows.
+            .pragma("cache_size", "-4000")
+            // No checkpoint inside a commit: the checkpointer does them (checkpoint.rs).
+            .pragma("wal_autocheckpoint", "0");
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR.run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            // Readers look rows up by key; 1 MB of cache each keeps memory flat.
+            .connect_with(
+                options
+                    .clone()
+                    .read_only(true)
+                    .pragma("cache_size", "-1000"),
+            )
+            .await?;
+        let checkpointer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.pragma("cache_size", "-256"))
+            .await?;
+        checkpoint::spawn(checkpointer.clone());
+        Ok(SqliteStore {
+            write,
+            read,
+            checkpointer,
+        })
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn session_pool(&self) -> SessionPool {
+        SessionPool::Sqlite(self.write.clone())
+    }
+
+    /// Answers when the store answers (for `/healthz`).
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    async fn get_meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.write)
+            .await?)
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.checkpointer.close().await;
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+/// The file path behind a `sqlite:` URL, if it names a file.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    Some(std::path::PathBuf::from(path))
+}
+
+/// Cursor helpers: lists are newest first, keyed on `(created_at, id)`.
+pub(crate) fn encode_cursor(created_at: i64, id: &str) -> String {
+    format!("{created_at}~{id}")
+}
+
+pub(crate) fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
+    let (t, id) = cursor.split_once('~')?;
+    Some((t.parse().ok()?, id.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(sqlite_path("sqlite://herald.db"), Some("herald.db".into()));
+        assert_eq!(
+            sqlite_path("sqlite:///var/lib/h.db?mode=rwc"),
+            Some("/var/lib/h.db".into())
+        );
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://x"), None);
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        let c = encode_cursor(42, "dlv_01");
+        assert_eq!(decode_cursor(&c), Some((42, "dlv_01".to_string())));
+        assert_eq!(decode_cursor("garbage"), None);
+    }
+}

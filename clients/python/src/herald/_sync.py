@@ -1,0 +1,435 @@
+"""The synchronous client, :class:`Herald`."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence
+
+import httpx
+
+from . import _core as core
+from . import errors
+from ._core import HeadersInput, JSONObject, TimeLike
+from .models import ApiKey, Delivery, Event, EventType, Ingested, Page, TestResult, Webhook
+
+__all__ = ["Herald"]
+
+
+class Herald:
+    """A client for Herald's REST API (``/api/v1``).
+
+    ``base_url`` is where Herald listens (``http://127.0.0.1:3000``; a trailing
+    ``/api/v1`` is fine too). ``timeout`` (seconds) applies to connecting, sending and
+    reading each request; ``None`` disables it (not recommended). ``max_retries`` is how
+    many times a request that is safe to repeat is sent again after a connection error,
+    a timeout, a 429 or a 5xx; ``retry_backoff``/``retry_backoff_max`` shape the
+    exponential wait between tries and ``max_retry_after`` caps how long a
+    ``Retry-After`` may make the client wait (beyond it the error is raised at once).
+
+    ``http_client`` lets you bring your own ``httpx.Client`` (proxies, TLS settings,
+    transports); it is then yours to close. Use the client as a context manager, or
+    call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: Optional[float] = 10.0,
+        max_retries: int = 3,
+        retry_backoff: float = 0.5,
+        retry_backoff_max: float = 8.0,
+        max_retry_after: float = 60.0,
+        headers: Optional[Mapping[str, str]] = None,
+        http_client: Optional[httpx.Client] = None,
+    ) -> None:
+        if not api_key:
+            raise ValueError("api_key is required")
+        if max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        self.base_url = core.normalize_base_url(base_url)
+        self.timeout = timeout
+        self.retry = core.RetryConfig(max_retries, retry_backoff, retry_backoff_max, max_retry_after)
+        self._headers: Dict[str, str] = {
+            "Authorization": f"Bearer {api_key}",
+            "Accept": "application/json",
+            "User-Agent": f"herald-python/{core.__version__} httpx/{httpx.__version__}",
+            **dict(headers or {}),
+        }
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.Client()
+        self.events = Events(self)
+        self.webhooks = Webhooks(self)
+        self.deliveries = Deliveries(self)
+        self.event_types = EventTypes(self)
+        self.api_keys = ApiKeys(self)
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> "Herald":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Herald({self.base_url!r})"
+
+    # --- requests ----------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        json: Any = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> Any:
+        """Any API call, for what this client does not wrap yet: ``path`` is relative to
+        ``/api/v1``. Returns the parsed JSON (``None`` for 204) and raises the same typed
+        errors; retried like the other calls (GET/DELETE, or when ``headers`` carries an
+        ``Idempotency-Key``)."""
+        return self._run(core.raw_call(method, path, params, json, json is not None, headers))
+
+    def _run(self, call: core.Call) -> Any:
+        resp = self._send(call)
+        return call.parse(core.decode(resp), resp)
+
+    def _send(self, call: core.Call) -> httpx.Response:
+        url = self.base_url + call.path
+        content = call.content()
+        headers = {**self._headers, **call.request_headers()}
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                resp = self._http.request(
+                    call.method, url, params=call.params, content=content, headers=headers, timeout=self.timeout
+                )
+            except httpx.TransportError as e:
+                delay = self.retry.after_exception(call, attempt, e)
+                if delay is None:
+                    raise core.transport_error(e, call, attempt) from e
+                core.log.info(
+                    "herald: %s %s failed (%r); retry %d in %.2f s", call.method, call.path, e, attempt, delay
+                )
+                time.sleep(delay)
+                continue
+            if resp.is_success:
+                return resp
+            delay = self.retry.after_response(call, attempt, resp)
+            if delay is None:
+                raise core.api_error(resp)
+            core.log.info(
+                "herald: %s %s answered %d; retry %d in %.2f s",
+                call.method,
+                call.path,
+                resp.status_code,
+                attempt,
+                delay,
+            )
+            resp.close()
+            time.sleep(delay)
+
+
+class _Resource:
+    def __init__(self, client: Herald) -> None:
+        self._client = client
+
+
+class Events(_Resource):
+    """``POST /events`` and ``GET /events/{id}``."""
+
+    def send(
+        self,
+        type: str,
+        data: JSONObject,
+        *,
+        object: Optional[str] = None,
+        metadata: Optional[JSONObject] = None,
+        source: Optional[str] = None,
+        project: Optional[str] = None,
+        severity: Optional[str] = None,
+        subject: Optional[JSONObject] = None,
+        created: Optional[TimeLike] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> Event:
+        """Send one event and return it as stored (with the deliveries it fanned out to).
+
+        Two requests: ``POST /events`` (with an ``Idempotency-Key``, generated unless
+        given, and the same on every retry, so a retried send is stored once), then
+        ``GET /events/{id}``. If only the read-back fails, the raised error has an
+        ``event_id`` attribute: the event *was* stored. Use :meth:`send_batch` for the
+        202 answer alone (one request).
+        """
+        ingested = self._ingest(
+            [
+                core.event_input(
+                    type,
+                    data,
+                    object=object,
+                    metadata=metadata,
+                    source=source,
+                    project=project,
+                    severity=severity,
+                    subject=subject,
+                    created=created,
+                )
+            ],
+            idempotency_key,
+            batch=False,
+        )[0]
+        try:
+            return self.get(ingested.id)
+        except errors.HeraldError as e:
+            e.event_id = ingested.id  # type: ignore[attr-defined]
+            raise
+
+    def send_batch(
+        self,
+        events: Iterable[Mapping[str, Any]],
+        *,
+        idempotency_key: Optional[str] = None,
+    ) -> List[Ingested]:
+        """Send events in one request (at most 1000), each a dict shaped like the API's
+        event (``{"type", "data", "object"?, "project"?, "severity"?, ...}``; ``created``
+        may be a datetime). Returns one :class:`Ingested` per event, in order: its id and
+        how many deliveries it fanned out to. Retried with one Idempotency-Key."""
+        items: Sequence[Mapping[str, Any]] = list(events)
+        if not items:
+            raise ValueError("send at least one event")
+        return self._ingest(items, idempotency_key, batch=True)
+
+    def _ingest(self, items: Sequence[Mapping[str, Any]], key: Optional[str], batch: bool) -> List[Ingested]:
+        return self._client._run(core.ingest(items, key, batch))  # type: ignore[no-any-return]
+
+    def get(self, event_id: str) -> Event:
+        """The stored event and its deliveries."""
+        return self._client._run(core.get_event(event_id))  # type: ignore[no-any-return]
+
+
+class Webhooks(_Resource):
+    """Webhooks: CRUD, test and validate sends, the signing secret."""
+
+    def create(
+        self,
+        name: str,
+        url: str,
+        *,
+        event_types: Iterable[str],
+        description: Optional[str] = None,
+        active: Optional[bool] = None,
+        filters: Any = None,
+        headers: Optional[HeadersInput] = None,
+        format: Optional[str] = None,
+        templates: Optional[Mapping[str, str]] = None,
+        settings: Optional[JSONObject] = None,
+        include_result: Optional[bool] = None,
+        batch: Any = None,
+        retry: Any = None,
+        timeout_ms: Optional[int] = None,
+        secret: Optional[str] = None,
+    ) -> Webhook:
+        """Create a webhook. ``event_types`` takes exact names, ``prefix.*`` and ``*``.
+        ``headers`` is ``{"X-Team": "ml"}`` or a list of ``{"key", "value",
+        "protected"}``/:class:`Header`. ``filters``, ``batch`` and ``retry`` take dicts or
+        the dataclasses. The answer's ``secret`` is shown this once (``whsec_...``)."""
+        body = core.webhook_body(
+            name=name,
+            url=url,
+            event_types=event_types,
+            description=description,
+            active=active,
+            filters=filters,
+            headers=headers,
+            format=format,
+            templates=templates,
+            settings=settings,
+            include_result=include_result,
+            batch=batch,
+            retry=retry,
+            timeout_ms=timeout_ms,
+            secret=secret,
+        )
+        return self._client._run(core.create_webhook(body))  # type: ignore[no-any-return]
+
+    def list(self, *, limit: Optional[int] = None) -> Iterator[Webhook]:
+        """Every webhook, newest first, fetching pages of ``limit`` (server default 50,
+        at most 200) as the iteration goes."""
+        cursor: Optional[str] = None
+        while True:
+            page = self.list_page(limit=limit, cursor=cursor)
+            yield from page.data
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    def list_page(self, *, limit: Optional[int] = None, cursor: Optional[str] = None) -> Page[Webhook]:
+        """One page of webhooks."""
+        return self._client._run(core.list_webhooks(limit, cursor))  # type: ignore[no-any-return]
+
+    def get(self, webhook_id: str) -> Webhook:
+        """One webhook (protected header values are ``None``)."""
+        return self._client._run(core.get_webhook(webhook_id))  # type: ignore[no-any-return]
+
+    def update(
+        self,
+        webhook_id: str,
+        *,
+        name: Optional[str] = None,
+        url: Optional[str] = None,
+        event_types: Optional[Iterable[str]] = None,
+        description: Optional[str] = None,
+        active: Optional[bool] = None,
+        filters: Any = None,
+        headers: Optional[HeadersInput] = None,
+        format: Optional[str] = None,
+        templates: Optional[Mapping[str, str]] = None,
+        settings: Optional[JSONObject] = None,
+        include_result: Optional[bool] = None,
+        batch: Any = None,
+        retry: Any = None,
+        timeout_ms: Optional[int] = None,
+    ) -> Webhook:
+        """Partial update (PATCH): only the arguments given (not ``None``) change."""
+        body = core.webhook_body(
+            name=name,
+            url=url,
+            event_types=event_types,
+            description=description,
+            active=active,
+            filters=filters,
+            headers=headers,
+            format=format,
+            templates=templates,
+            settings=settings,
+            include_result=include_result,
+            batch=batch,
+            retry=retry,
+            timeout_ms=timeout_ms,
+        )
+        return self._client._run(core.update_webhook(webhook_id, body))  # type: ignore[no-any-return]
+
+    def delete(self, webhook_id: str) -> None:
+        """Delete a webhook and its deliveries."""
+        self._client._run(core.delete_webhook(webhook_id))
+
+    def test(self, webhook_id: str, event_type: str, payload: Optional[JSONObject] = None) -> TestResult:
+        """Send a test event now, bypassing the queue and filters (the event type's
+        example unless ``payload`` is given). Rate limited (429 -> :class:`RateLimited`)."""
+        return self._client._run(core.test_webhook(webhook_id, event_type, payload))  # type: ignore[no-any-return]
+
+    def validate(self, url: str, headers: Optional[HeadersInput] = None) -> TestResult:
+        """Send a ``webhook.test`` event to ``url`` before saving a webhook."""
+        return self._client._run(core.validate_url(url, headers))  # type: ignore[no-any-return]
+
+    def secret(self, webhook_id: str) -> str:
+        """The current signing secret."""
+        return self._client._run(core.webhook_secret(webhook_id))  # type: ignore[no-any-return]
+
+    def rotate_secret(self, webhook_id: str, *, grace_period_ms: Optional[int] = None) -> str:
+        """A new signing secret; the previous one keeps signing alongside for
+        ``grace_period_ms`` (server default 24 h, at most 7 days, 0 to stop at once)."""
+        return self._client._run(core.rotate_secret(webhook_id, grace_period_ms))  # type: ignore[no-any-return]
+
+
+class Deliveries(_Resource):
+    """The delivery log: list, read with attempts, resend, retry failed."""
+
+    def list(
+        self,
+        webhook_id: str,
+        *,
+        status: Optional[str] = None,
+        event_type: Optional[str] = None,
+        since: Optional[TimeLike] = None,
+        until: Optional[TimeLike] = None,
+        limit: Optional[int] = None,
+    ) -> Iterator[Delivery]:
+        """Every delivery of a webhook matching the filters, newest first, across pages.
+        ``status``: pending, delivering, retrying, succeeded or failed. ``since``
+        (inclusive) and ``until`` (exclusive): datetime, unix seconds or RFC 3339."""
+        cursor: Optional[str] = None
+        while True:
+            page = self.list_page(
+                webhook_id, status=status, event_type=event_type, since=since, until=until, limit=limit, cursor=cursor
+            )
+            yield from page.data
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    def list_page(
+        self,
+        webhook_id: str,
+        *,
+        status: Optional[str] = None,
+        event_type: Optional[str] = None,
+        since: Optional[TimeLike] = None,
+        until: Optional[TimeLike] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+    ) -> Page[Delivery]:
+        """One page of a webhook's deliveries."""
+        call = core.list_deliveries(
+            webhook_id, status=status, event_type=event_type, since=since, until=until, limit=limit, cursor=cursor
+        )
+        return self._client._run(call)  # type: ignore[no-any-return]
+
+    def get(self, delivery_id: str) -> Delivery:
+        """One delivery with its attempts (``attempt_log``, newest first)."""
+        return self._client._run(core.get_delivery(delivery_id))  # type: ignore[no-any-return]
+
+    def resend(self, delivery_id: str) -> Delivery:
+        """A new attempt now, with the same ``webhook-id``; returns the delivery after it."""
+        return self._client._run(core.resend_delivery(delivery_id))  # type: ignore[no-any-return]
+
+    def retry_failed(
+        self,
+        webhook_id: str,
+        *,
+        since: TimeLike,
+        until: Optional[TimeLike] = None,
+        event_types: Optional[Iterable[str]] = None,
+    ) -> int:
+        """Re-queue every failed delivery of the webhook created in [since, until)
+        (at most 10 000); returns how many."""
+        return self._client._run(core.retry_failed(webhook_id, since, until, event_types))  # type: ignore[no-any-return]
+
+
+class EventTypes(_Resource):
+    """The event-type catalog."""
+
+    def list(self) -> List[EventType]:
+        return self._client._run(core.list_event_types())  # type: ignore[no-any-return]
+
+    def create(
+        self,
+        name: str,
+        *,
+        description: Optional[str] = None,
+        object: Optional[str] = None,
+        example: Optional[Any] = None,
+        schema: Optional[JSONObject] = None,
+    ) -> EventType:
+        """Add an event type (409 :class:`Conflict` when it exists)."""
+        return self._client._run(core.create_event_type(name, description, object, example, schema))  # type: ignore[no-any-return]
+
+
+class ApiKeys(_Resource):
+    """API keys: list, create (the value is in the answer only), revoke."""
+
+    def list(self) -> List[ApiKey]:
+        return self._client._run(core.list_api_keys())  # type: ignore[no-any-return]
+
+    def create(self, name: str) -> ApiKey:
+        return self._client._run(core.create_api_key(name))  # type: ignore[no-any-return]
+
+    def revoke(self, key_id: str) -> None:
+        self._client._run(core.revoke_api_key(key_id))

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use domain::{BatchSettings, Event, Filters, Format, RetryPolicy, Severity, Subject};
+use crate::rules::outcome::{HealthEffect, Transition};
+use domain::{
+    BatchSettings, ErrorKind, Event, Filters, Format, RetryPolicy, Severity, Subject, Trigger,
+};
 
 /// A header as stored: protected values only sealed.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -169,13 +172,14 @@ pub struct AttemptRecord {
     pub response_status: Option<u16>,
     pub response_headers: Option<String>,
     pub response_body: Option<String>,
-    pub error_kind: Option<String>,
+    pub error_kind: Option<ErrorKind>,
     pub error_message: Option<String>,
     pub next_retry_at: Option<i64>,
-    pub trigger: &'static str,
+    pub trigger: Trigger,
 }
 
-/// The state a delivery moves to after an attempt, and its effect on the webhook's health.
+/// The state a delivery moves to after an attempt (or settled without one), and its
+/// effect on the webhook's health.
 #[derive(Clone, Debug)]
 pub struct DeliveryUpdate {
     pub attempt: Option<AttemptRecord>,
@@ -183,17 +187,11 @@ pub struct DeliveryUpdate {
     pub webhook_id: String,
     /// When set, the update applies only while this lease is still held.
     pub lease_token: Option<String>,
-    pub status: &'static str,
-    pub due_at: Option<i64>,
+    pub transition: Transition,
+    pub health: HealthEffect,
     pub last_status: Option<u16>,
     pub last_error: Option<String>,
     pub now: i64,
-    /// `Some(true)` success, `Some(false)` a failed attempt, `None` no request was made.
-    pub success: Option<bool>,
-    /// Retries are exhausted (or not allowed): the delivery failed for good.
-    pub final_failure: bool,
-    /// Disable the webhook at once with this reason (410 Gone).
-    pub disable_reason: Option<String>,
     /// Disable after failing this long (auto-disable window), in ms.
     pub disable_after_ms: i64,
 }

@@ -1312,3 +1312,93 @@ async fn validating_a_saved_webhook_uses_its_stored_protected_values() {
         Err(engine::EngineError::NotFound(_))
     ));
 }
+
+/// Test sends reach the receiver but say nothing about the webhook's deliveries: a 410 to
+/// a test does not disable it, and a successful test does not reset its failure count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_sends_do_not_change_webhook_health() {
+    let h = Harness::new().await;
+    let rx = Receiver::start().await;
+    let wh = h.create(hook("a", &rx.url)).await;
+
+    rx.script([Reply::status(410)]);
+    let res = h
+        .engine
+        .send_test(&wh.id, "run.completed", None)
+        .await
+        .unwrap();
+    assert_eq!(res.response_code, Some(410));
+    let after = h.engine.get_webhook(&wh.id).await.unwrap();
+    assert!(after.active, "a 410 answer to a test send must not disable");
+    assert_eq!(after.health.disabled_reason, None);
+    assert_eq!(after.health.consecutive_failures, 0);
+    assert_eq!(after.health.last_failure_at, None);
+
+    // A real delivery fails; then a successful test leaves the failure standing.
+    let policy = WebhookInput {
+        retry: Some(domain::RetryPolicy {
+            max_retries: 0,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    h.engine.update_webhook(&wh.id, policy).await.unwrap();
+    rx.script([Reply::status(500)]);
+    h.ingest(event("run.completed", json!({}))).await;
+    h.drain().await;
+    let failing = h.engine.get_webhook(&wh.id).await.unwrap().health;
+    assert_eq!(failing.consecutive_failures, 1);
+    let res = h
+        .engine
+        .send_test(&wh.id, "run.completed", None)
+        .await
+        .unwrap();
+    assert!(res.success);
+    let still = h.engine.get_webhook(&wh.id).await.unwrap().health;
+    assert_eq!(still, failing, "a test send must not reset health");
+}
+
+/// A resend of a delivery whose batch is still open closes the batch: events that arrive
+/// afterwards start a new one, and every acknowledged event is delivered (before the fix
+/// the resent delivery stayed open, later events joined it after it had succeeded, and
+/// once it was full no worker ever claimed it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resend_of_an_open_batch_strands_nothing() {
+    let h = Harness::new().await;
+    let rx = Receiver::start().await;
+    h.create(WebhookInput {
+        batch: Some(BatchSettings {
+            max_events: 5,
+            max_wait_ms: 60_000,
+        }),
+        ..hook("batched", &rx.url)
+    })
+    .await;
+    let first = h.ingest(event("run.completed", json!({"i": 0}))).await;
+    let open = h.delivery_of(&first.id).await;
+    let resent = h.engine.resend(&open.id).await.unwrap();
+    assert_eq!(resent.delivery.status, DeliveryStatus::Succeeded);
+
+    let mut sent = vec![first.id.clone()];
+    for i in 1..=12 {
+        sent.push(h.ingest(event("run.completed", json!({"i": i}))).await.id);
+    }
+    h.advance(60_000);
+    h.drain().await;
+    let mut got: Vec<String> = rx
+        .requests()
+        .iter()
+        .flat_map(|r| {
+            r.json()["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    got.sort();
+    got.dedup();
+    sent.sort();
+    assert_eq!(got, sent, "every acknowledged event arrives");
+}

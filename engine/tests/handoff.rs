@@ -3,6 +3,7 @@
 //! never lost when the lane is not read (a crash gives them back to the table).
 mod common;
 
+use engine::rules::outcome::{HealthEffect, Next, Transition};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -177,19 +178,16 @@ async fn an_outcome_for_a_deleted_webhook_does_not_block_the_others() {
                 error_kind: None,
                 error_message: None,
                 next_retry_at: None,
-                trigger: "queue",
+                trigger: domain::Trigger::Queue,
             }),
             delivery_id: c.id.clone(),
             webhook_id: c.webhook_id.clone(),
             lease_token: Some("wrk_test".into()),
-            status: "succeeded",
-            due_at: None,
+            transition: Transition::Attempted(Next::Succeeded),
+            health: HealthEffect::Succeeded,
             last_status: Some(200),
             last_error: None,
             now: h.now(),
-            success: Some(true),
-            final_failure: false,
-            disable_reason: None,
             disable_after_ms: 0,
         })
         .collect();

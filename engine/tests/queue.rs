@@ -2,6 +2,7 @@
 //! start-up lease release, the long-running loop, and the default retry schedule.
 mod common;
 
+use engine::rules::outcome::{HealthEffect, Next, Transition};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -189,14 +190,14 @@ async fn expired_leases_are_reclaimed() {
         delivery_id: ids[0].clone(),
         webhook_id: claimed[0].webhook_id.clone(),
         lease_token: Some("dead-worker".into()),
-        status: "failed",
-        due_at: None,
+        transition: Transition::Attempted(Next::Failed { disable: None }),
+        health: HealthEffect::Failed {
+            final_failure: true,
+            disable: None,
+        },
         last_status: Some(500),
         last_error: Some("late".into()),
         now: h.now(),
-        success: Some(false),
-        final_failure: true,
-        disable_reason: None,
         disable_after_ms: 0,
     };
     assert!(h.store.record(&[late]).await.unwrap().is_empty());

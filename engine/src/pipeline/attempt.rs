@@ -1,6 +1,7 @@
 //! One attempt of one delivery, start to finish: open the secrets, build and sign the
-//! request, send it through the guarded client, and turn the result into the attempt
-//! record and the delivery's next state. The worker, resend and test sends all use it.
+//! request (`prepare`, pure), send it through the guarded client, and turn the result
+//! into the attempt record and the delivery's [`Transition`] (`run`). The worker, resend
+//! and test sends all use it. What receivers get is described in docs/receiving.md.
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -11,9 +12,9 @@ use crate::net::sender::{Outbound, Sent};
 use crate::payload::{self, Shape};
 use crate::records::{AttemptRecord, DeliveryUpdate, StoredWebhook};
 use crate::rules::classify::Outcome;
-use crate::rules::outcome::{decide, Next};
+use crate::rules::outcome::{decide, health_effect, OnFailure, Transition};
 use crate::rules::signing;
-use domain::Event;
+use domain::{Event, Trigger};
 
 /// What recorded request headers show instead of a protected value.
 pub const MASK: &str = "••••••";
@@ -23,24 +24,6 @@ pub struct Prepared {
     pub request_id: String,
     pub outbound: Outbound,
     pub logged_headers: Vec<(String, String)>,
-}
-
-/// Which kind of action made the attempt (recorded in the log).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Trigger {
-    Queue,
-    Resend,
-    Test,
-}
-
-impl Trigger {
-    fn as_str(self) -> &'static str {
-        match self {
-            Trigger::Queue => "queue",
-            Trigger::Resend => "resend",
-            Trigger::Test => "test",
-        }
-    }
 }
 
 /// Opened secrets of a webhook: the current one first, then a previous one in its grace period.
@@ -76,19 +59,36 @@ pub fn custom_headers(
         .collect()
 }
 
-/// Builds and signs the request for `events` to `url`.
-#[allow(clippy::too_many_arguments)]
-pub fn prepare(
-    url: &str,
-    shape: &Shape,
-    secrets: &[String],
-    headers: &[(String, String, bool)],
-    events: &[Event],
-    delivery_id: &str,
-    attempt: u32,
-    timeout: Duration,
-    now_ms: i64,
-) -> Prepared {
+/// Everything a request is built from.
+pub struct RequestSpec<'a> {
+    pub url: &'a str,
+    pub shape: &'a Shape<'a>,
+    /// Opened signing secrets, current first.
+    pub secrets: &'a [String],
+    /// Custom headers with protected values opened: (key, value, protected).
+    pub headers: &'a [(String, String, bool)],
+    pub events: &'a [Event],
+    /// The delivery id: the `webhook-id` of every attempt.
+    pub delivery_id: &'a str,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    pub timeout: Duration,
+    pub now_ms: i64,
+}
+
+/// Builds and signs the request `spec` describes.
+pub fn prepare(spec: &RequestSpec) -> Prepared {
+    let RequestSpec {
+        url,
+        shape,
+        secrets,
+        headers,
+        events,
+        delivery_id,
+        attempt,
+        timeout,
+        now_ms,
+    } = *spec;
     let request_id = ids::new_id(ids::ATTEMPT, now_ms);
     let body = payload::body(shape, events, &request_id, delivery_id, attempt);
     let ts = now_ms.div_euclid(1000);
@@ -167,35 +167,49 @@ pub struct Done {
     pub sent: Sent,
 }
 
-/// Makes attempt `attempt` of delivery `delivery_id` now and decides what follows.
-/// `final_on_failure` makes a failure final (manual resend of a finished delivery).
-#[allow(clippy::too_many_arguments)]
-pub async fn run(
-    engine: &Engine,
-    w: &StoredWebhook,
-    delivery_id: &str,
-    events: &[Event],
-    attempt: u32,
-    retry_base: u32,
-    lease_token: Option<String>,
-    trigger: Trigger,
-    final_on_failure: bool,
-) -> crate::error::Result<Done> {
+/// One attempt to make: of which delivery, with which events, which attempt it is, and
+/// what made it.
+pub struct AttemptPlan<'a> {
+    pub webhook: &'a StoredWebhook,
+    pub delivery_id: &'a str,
+    pub events: &'a [Event],
+    /// The number of this attempt (1 for the first).
+    pub number: u32,
+    /// Attempts made before the last manual re-queue; retries count from here.
+    pub retry_base: u32,
+    /// The lease the outcome is recorded under.
+    pub lease_token: Option<String>,
+    pub trigger: Trigger,
+    pub on_failure: OnFailure,
+}
+
+/// Makes the planned attempt now and decides what follows.
+pub async fn run(engine: &Engine, plan: AttemptPlan<'_>) -> crate::error::Result<Done> {
+    let AttemptPlan {
+        webhook: w,
+        delivery_id,
+        events,
+        number: attempt,
+        retry_base,
+        lease_token,
+        trigger,
+        on_failure,
+    } = plan;
     let now = engine.now_ms();
     let secrets = signing_secrets(engine, w, now)?;
     let headers = custom_headers(engine, w)?;
     let timeout = Duration::from_millis(w.timeout_ms);
-    let prepared = prepare(
-        &w.url,
-        &shape_of(w),
-        &secrets,
-        &headers,
+    let prepared = prepare(&RequestSpec {
+        url: &w.url,
+        shape: &shape_of(w),
+        secrets: &secrets,
+        headers: &headers,
         events,
         delivery_id,
         attempt,
         timeout,
-        now,
-    );
+        now_ms: now,
+    });
     let sent = engine.sender().send(&prepared.outbound).await;
     let finished = engine.now_ms();
     let duration_ms = sent.duration.as_millis() as u64;
@@ -210,7 +224,7 @@ pub async fn run(
         ),
         Err(f) => (Outcome::Error(f.kind), None, None, Some(f.clone())),
     };
-    let mut next = decide(
+    let next = decide(
         &w.retry,
         attempt,
         retry_base,
@@ -218,21 +232,15 @@ pub async fn run(
         retry_after.as_deref(),
         finished,
         engine.jitter(),
-    );
-    if final_on_failure {
-        if let Next::RetryAt(_) = next {
-            next = Next::Failed { disable: None };
-        }
-    }
-    let (status_str, due_at, success, final_failure, disable_reason) = match &next {
-        Next::Succeeded => ("succeeded", None, true, false, None),
-        Next::RetryAt(t) => ("retrying", Some(*t), false, false, None),
-        Next::Failed { disable } => ("failed", None, false, true, disable.clone()),
-    };
-    metrics::counter!("herald_attempts_total", "outcome" => status_str).increment(1);
+    )
+    .under(on_failure);
+    let transition = Transition::Attempted(next);
+    let due_at = transition.due_at();
+    metrics::counter!("herald_attempts_total", "outcome" => transition.status().as_str())
+        .increment(1);
     let last_error = match (&error, status) {
         (Some(f), _) => Some(format!("{}: {}", f.kind.as_str(), f.message)),
-        (None, Some(s)) if !(200..300).contains(&s) => Some(format!("HTTP {s}")),
+        (None, Some(s)) if !domain::is_success(s) => Some(format!("HTTP {s}")),
         _ => None,
     };
     let record = AttemptRecord {
@@ -252,24 +260,21 @@ pub async fn run(
             .map(|r| serde_json::to_string(&r.headers))
             .transpose()?,
         response_body: sent.result.as_ref().ok().map(|r| r.body.clone()),
-        error_kind: error.as_ref().map(|f| f.kind.as_str().to_string()),
+        error_kind: error.as_ref().map(|f| f.kind),
         error_message: error.as_ref().map(|f| f.message.clone()),
         next_retry_at: due_at,
-        trigger: trigger.as_str(),
+        trigger,
     };
     let update = DeliveryUpdate {
         attempt: Some(record),
         delivery_id: delivery_id.to_string(),
         webhook_id: w.id.clone(),
         lease_token,
-        status: status_str,
-        due_at,
+        health: health_effect(trigger, &transition),
+        transition,
         last_status: status,
         last_error,
         now: finished,
-        success: Some(success),
-        final_failure,
-        disable_reason,
         disable_after_ms: engine.config().disable_after_ms,
     };
     Ok(Done {

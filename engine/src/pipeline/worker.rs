@@ -13,9 +13,11 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::ids;
-use crate::pipeline::attempt::{self, Trigger};
+use crate::pipeline::attempt::{self, AttemptPlan};
 use crate::pipeline::handoff::Handed;
 use crate::records::{Claimed, DeliveryUpdate, StoredWebhook};
+use crate::rules::outcome::{HealthEffect, OnFailure, Transition};
+use domain::Trigger;
 
 /// What one unit of work did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -426,14 +428,11 @@ async fn execute(engine: &Engine, w: &StoredWebhook, c: Claimed) -> DeliveryUpda
         delivery_id: c.id.clone(),
         webhook_id: c.webhook_id.clone(),
         lease_token: Some(c.lease_token.clone()),
-        status: "failed",
-        due_at: None,
+        transition: Transition::NotSent,
+        health: HealthEffect::Unchanged,
         last_status: None,
         last_error: Some(error.to_string()),
         now,
-        success: None,
-        final_failure: false,
-        disable_reason: None,
         disable_after_ms: engine.config().disable_after_ms,
     };
     if !w.active {
@@ -442,19 +441,17 @@ async fn execute(engine: &Engine, w: &StoredWebhook, c: Claimed) -> DeliveryUpda
     if c.events.is_empty() {
         return settle("not sent: its events are gone");
     }
-    match attempt::run(
-        engine,
-        w,
-        &c.id,
-        &c.events,
-        c.attempt,
-        c.retry_base,
-        Some(c.lease_token.clone()),
-        Trigger::Queue,
-        false,
-    )
-    .await
-    {
+    let plan = AttemptPlan {
+        webhook: w,
+        delivery_id: &c.id,
+        events: &c.events,
+        number: c.attempt,
+        retry_base: c.retry_base,
+        lease_token: Some(c.lease_token.clone()),
+        trigger: Trigger::Queue,
+        on_failure: OnFailure::Retry,
+    };
+    match attempt::run(engine, plan).await {
         Ok(done) => done.update,
         Err(e) => {
             tracing::error!(delivery = %c.id, error = %e, "could not prepare the attempt");

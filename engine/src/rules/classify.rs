@@ -25,7 +25,7 @@ pub enum Verdict {
 /// out-of-range codes, blocked, body_too_large) fails.
 pub fn classify(outcome: &Outcome) -> Verdict {
     match *outcome {
-        Outcome::Status(200..=299) => Verdict::Succeeded,
+        Outcome::Status(s) if domain::is_success(s) => Verdict::Succeeded,
         Outcome::Status(408 | 425 | 429 | 500..=599) => Verdict::Retry,
         Outcome::Status(410) => Verdict::FailAndDisable,
         Outcome::Status(_) => Verdict::Fail,

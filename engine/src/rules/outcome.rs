@@ -1,10 +1,15 @@
-//! What an attempt's result means for its delivery: the pure decision the worker, resend
-//! and tests share (classification + retry policy + Retry-After + 410).
+//! What an attempt's result means for its delivery and its webhook: the pure decisions the
+//! worker, resend and test sends share. [`decide`] turns an outcome into the delivery's
+//! [`Next`] step (classification + retry policy + Retry-After + 410); a [`Transition`]
+//! (an attempt's `Next`, or settled without a request) gives the status and due time the
+//! store writes; [`health_effect`] says what it does to the webhook's health
+//! (docs/delivery.md#auto-disable): test sends never change it.
 use std::time::Duration;
 
 use crate::rules::classify::{classify, honours_retry_after, Outcome, Verdict};
 use crate::rules::retry::{next_retry_delay, parse_retry_after};
 use domain::RetryPolicy;
+use domain::{DeliveryStatus, Trigger};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Next {
@@ -48,6 +53,88 @@ pub fn decide(
                 None => Next::Failed { disable: None },
             }
         }
+    }
+}
+
+/// Whether a failed attempt may be retried later or ends the delivery at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnFailure {
+    /// The retry policy decides (queued attempts).
+    Retry,
+    /// A failure is final (a manual resend of a finished delivery, a test send).
+    Final,
+}
+
+impl Next {
+    /// `next` under `on_failure`: a scheduled retry becomes a final failure when retries
+    /// are not allowed.
+    pub fn under(self, on_failure: OnFailure) -> Next {
+        match (self, on_failure) {
+            (Next::RetryAt(_), OnFailure::Final) => Next::Failed { disable: None },
+            (next, _) => next,
+        }
+    }
+}
+
+/// Where a delivery goes: after an attempt, or settled without one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transition {
+    /// A request was made; what follows it.
+    Attempted(Next),
+    /// No request was made (its webhook is inactive or its events are gone): the
+    /// delivery fails.
+    NotSent,
+}
+
+impl Transition {
+    /// The status the delivery moves to.
+    pub fn status(&self) -> DeliveryStatus {
+        match self {
+            Transition::Attempted(Next::Succeeded) => DeliveryStatus::Succeeded,
+            Transition::Attempted(Next::RetryAt(_)) => DeliveryStatus::Retrying,
+            Transition::Attempted(Next::Failed { .. }) | Transition::NotSent => {
+                DeliveryStatus::Failed
+            }
+        }
+    }
+    /// When it is due again (only when a retry is scheduled).
+    pub fn due_at(&self) -> Option<i64> {
+        match self {
+            Transition::Attempted(Next::RetryAt(t)) => Some(*t),
+            _ => None,
+        }
+    }
+}
+
+/// What a transition does to its webhook's health.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HealthEffect {
+    /// Health is left as it is.
+    Unchanged,
+    /// A success: failures reset.
+    Succeeded,
+    /// A failed attempt. `final_failure`: the delivery failed for good, which starts or
+    /// continues the auto-disable window; `disable`: disable the webhook now (410 Gone).
+    Failed {
+        final_failure: bool,
+        disable: Option<String>,
+    },
+}
+
+/// The health effect of `transition`, made by `trigger`. Test sends go to the receiver
+/// but say nothing about the webhook's deliveries: they never change its health.
+pub fn health_effect(trigger: Trigger, transition: &Transition) -> HealthEffect {
+    match (trigger, transition) {
+        (Trigger::Test, _) | (_, Transition::NotSent) => HealthEffect::Unchanged,
+        (_, Transition::Attempted(Next::Succeeded)) => HealthEffect::Succeeded,
+        (_, Transition::Attempted(Next::RetryAt(_))) => HealthEffect::Failed {
+            final_failure: false,
+            disable: None,
+        },
+        (_, Transition::Attempted(Next::Failed { disable })) => HealthEffect::Failed {
+            final_failure: true,
+            disable: disable.clone(),
+        },
     }
 }
 
@@ -160,5 +247,42 @@ mod tests {
         let p = policy(5);
         let next = decide(&p, 1, 0, &Outcome::Status(503), Some("999999999"), 0, 0.0);
         assert_eq!(next, Next::RetryAt(86_400_000));
+    }
+
+    #[test]
+    fn transitions_and_health() {
+        let gone = || Next::Failed {
+            disable: Some("410".into()),
+        };
+        let failed = || Next::Failed { disable: None };
+        use DeliveryStatus as S;
+        use HealthEffect as H;
+        let lost = |final_failure, disable: Option<&str>| H::Failed {
+            final_failure,
+            disable: disable.map(str::to_string),
+        };
+        #[rustfmt::skip]
+        let cases: Vec<(Trigger, Transition, S, Option<i64>, H)> = vec![
+            (Trigger::Queue, Transition::Attempted(Next::Succeeded), S::Succeeded, None, H::Succeeded),
+            (Trigger::Queue, Transition::Attempted(Next::RetryAt(7)), S::Retrying, Some(7), lost(false, None)),
+            (Trigger::Queue, Transition::Attempted(failed()), S::Failed, None, lost(true, None)),
+            (Trigger::Queue, Transition::Attempted(gone()), S::Failed, None, lost(true, Some("410"))),
+            (Trigger::Queue, Transition::NotSent, S::Failed, None, H::Unchanged),
+            (Trigger::Resend, Transition::Attempted(Next::Succeeded), S::Succeeded, None, H::Succeeded),
+            (Trigger::Resend, Transition::Attempted(gone()), S::Failed, None, lost(true, Some("410"))),
+            // test sends reach the receiver but never change the webhook's health
+            (Trigger::Test, Transition::Attempted(Next::Succeeded), S::Succeeded, None, H::Unchanged),
+            (Trigger::Test, Transition::Attempted(gone()), S::Failed, None, H::Unchanged),
+            (Trigger::Test, Transition::Attempted(failed()), S::Failed, None, H::Unchanged),
+        ];
+        for (i, (trigger, t, status, due, health)) in cases.into_iter().enumerate() {
+            assert_eq!(t.status(), status, "case {i}");
+            assert_eq!(t.due_at(), due, "case {i}");
+            assert_eq!(health_effect(trigger, &t), health, "case {i}");
+        }
+        assert_eq!(Next::RetryAt(5).under(OnFailure::Final), failed());
+        assert_eq!(Next::RetryAt(5).under(OnFailure::Retry), Next::RetryAt(5));
+        assert_eq!(gone().under(OnFailure::Final), gone());
+        assert_eq!(Next::Succeeded.under(OnFailure::Final), Next::Succeeded);
     }
 }

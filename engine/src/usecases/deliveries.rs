@@ -5,9 +5,11 @@ use crate::clock::parse_time;
 use crate::engine::Engine;
 use crate::error::{EngineError, FieldErrors, Result};
 use crate::ids;
-use crate::pipeline::attempt::{self, Trigger};
+use crate::pipeline::attempt::{self, AttemptPlan};
 use crate::rules::filter::validate_pattern;
+use crate::rules::outcome::OnFailure;
 use crate::store::ResendStart;
+use domain::Trigger;
 use domain::{Delivery, DeliveryDetail, DeliveryQuery, Page};
 
 /// `retry-failed` re-queues at most this many deliveries.
@@ -60,19 +62,22 @@ impl Engine {
             .await?
             .remove(delivery_id)
             .unwrap_or_default();
-        let finished = status.is_final();
-        let done = attempt::run(
-            self,
-            &w,
+        let plan = AttemptPlan {
+            webhook: &w,
             delivery_id,
-            &events,
-            attempt,
-            attempt - 1,
-            Some(token),
-            Trigger::Resend,
-            finished,
-        )
-        .await?;
+            events: &events,
+            number: attempt,
+            retry_base: attempt - 1,
+            lease_token: Some(token),
+            trigger: Trigger::Resend,
+            // A finished delivery gets one new attempt; a pending one keeps its retries.
+            on_failure: if status.is_final() {
+                OnFailure::Final
+            } else {
+                OnFailure::Retry
+            },
+        };
+        let done = attempt::run(self, plan).await?;
         self.store().record(&[done.update]).await?;
         self.get_delivery(delivery_id).await
     }

@@ -8,10 +8,11 @@ use crate::engine::Engine;
 use crate::error::{EngineError, FieldErrors, Result};
 use crate::ids;
 use crate::payload::Shape;
-use crate::pipeline::attempt::{self, Trigger};
+use crate::pipeline::attempt::{self, AttemptPlan, RequestSpec};
 use crate::records::{NewDelivery, NewEvent};
+use crate::rules::outcome::OnFailure;
 use crate::rules::signing;
-use domain::{Event, EventType, Format, HeaderInput, SentRequest, TestResult};
+use domain::{Event, EventType, Format, HeaderInput, SentRequest, TestResult, Trigger};
 
 impl Engine {
     /// Sends a test event to a webhook now, bypassing the queue and its filters; it is
@@ -49,18 +50,17 @@ impl Engine {
             .await?
             .remove(&delivery.id)
             .unwrap_or_default();
-        let done = attempt::run(
-            self,
-            &w,
-            &delivery.id,
-            &stored,
-            1,
-            0,
-            Some(token),
-            Trigger::Test,
-            true,
-        )
-        .await?;
+        let plan = AttemptPlan {
+            webhook: &w,
+            delivery_id: &delivery.id,
+            events: &stored,
+            number: 1,
+            retry_base: 0,
+            lease_token: Some(token),
+            trigger: Trigger::Test,
+            on_failure: OnFailure::Final,
+        };
+        let done = attempt::run(self, plan).await?;
         self.store()
             .record(std::slice::from_ref(&done.update))
             .await?;
@@ -130,17 +130,17 @@ impl Engine {
             settings: &settings,
         };
         let delivery_id = ids::new_id(ids::DELIVERY, now);
-        let prepared = attempt::prepare(
-            url.trim(),
-            &shape,
-            &[secret],
-            &custom,
-            &[event],
-            &delivery_id,
-            1,
-            std::time::Duration::from_secs(5),
-            now,
-        );
+        let prepared = attempt::prepare(&RequestSpec {
+            url: url.trim(),
+            shape: &shape,
+            secrets: &[secret],
+            headers: &custom,
+            events: &[event],
+            delivery_id: &delivery_id,
+            attempt: 1,
+            timeout: std::time::Duration::from_secs(5),
+            now_ms: now,
+        });
         let sent = self.sender().send(&prepared.outbound).await;
         Ok(result_of(&prepared, &sent))
     }
@@ -181,7 +181,7 @@ fn result_of(prepared: &attempt::Prepared, sent: &crate::net::sender::Sent) -> T
     let duration_ms = sent.duration.as_millis() as u64;
     match &sent.result {
         Ok(r) => {
-            let success = (200..300).contains(&r.status);
+            let success = domain::is_success(r.status);
             TestResult {
                 success,
                 status: if success {

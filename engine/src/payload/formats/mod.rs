@@ -61,13 +61,6 @@ pub fn validate_template(
     Template::parse(src)
 }
 
-/// Whether a response status counts as delivered: any 2xx (PagerDuty
-/// answers 202, Slack and Discord 200/204).
-pub fn success_status(format: ChatFormat, status: u16) -> bool {
-    let _ = format;
-    (200..300).contains(&status)
-}
-
 // ---- helpers shared by the formats ----------------------------------------
 
 /// A field as display text: strings as is, numbers and bools printed,

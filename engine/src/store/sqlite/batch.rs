@@ -11,6 +11,7 @@ use sqlx::{Row, SqliteConnection};
 use super::queue::apply_health;
 use crate::error::Result;
 use crate::records::{AttemptRecord, DeliveryUpdate, NewEvent};
+use crate::rules::outcome::HealthEffect;
 
 /// Chunk sizes, largest first; a slice is cut greedily into these.
 const SIZES: [usize; 4] = [64, 16, 4, 1];
@@ -182,10 +183,10 @@ fn bind_attempts<'q>(mut q: Query<'q>, chunk: &'q [&AttemptRecord]) -> Query<'q>
             .bind(a.response_status.map(|s| s as i64))
             .bind(&a.response_headers)
             .bind(&a.response_body)
-            .bind(&a.error_kind)
+            .bind(a.error_kind.map(|k| k.as_str()))
             .bind(&a.error_message)
             .bind(a.next_retry_at)
-            .bind(a.trigger);
+            .bind(a.trigger.as_str());
     }
     q
 }
@@ -218,8 +219,8 @@ fn bind_update<'q>(mut q: Query<'q>, chunk: &'q [DeliveryUpdate]) -> Query<'q> {
     for u in chunk {
         q = q
             .bind(&u.delivery_id)
-            .bind(u.status)
-            .bind(u.due_at)
+            .bind(u.transition.status().as_str())
+            .bind(u.transition.due_at())
             .bind(u.attempt.is_some() as i64)
             .bind(u.last_status.map(|s| s as i64))
             .bind(&u.last_error)
@@ -280,9 +281,7 @@ pub(super) async fn apply_health_all(
             .copied()
             .filter(|u| u.webhook_id == hook)
             .collect();
-        let all_ok = mine
-            .iter()
-            .all(|u| u.success == Some(true) && u.disable_reason.is_none());
+        let all_ok = mine.iter().all(|u| u.health == HealthEffect::Succeeded);
         if all_ok {
             let last = mine.last().expect("at least one");
             apply_health(&mut *conn, last).await?;

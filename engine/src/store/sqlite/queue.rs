@@ -12,6 +12,7 @@ use crate::records::{
     NewEvent, StoredWebhook,
 };
 use crate::rules::fanout;
+use crate::rules::outcome::HealthEffect;
 use crate::store::{GroupIngested, IngestOutcome, LogStore, QueueStats, QueueStore, ResendStart};
 use async_trait::async_trait;
 use domain::DeliveryStatus;
@@ -194,9 +195,9 @@ impl QueueStore for SqliteStore {
                  attempts = attempts + ?, last_status = COALESCE(?, last_status), last_error = ?, updated_at = ? \
                  WHERE id = ? AND (? IS NULL OR lease_token = ?)",
             )
-            .bind(u.status)
-            .bind(u.due_at)
-            .bind(u.due_at)
+            .bind(u.transition.status().as_str())
+            .bind(u.transition.due_at())
+            .bind(u.transition.due_at())
             .bind(u.attempt.is_some() as i64)
             .bind(u.last_status.map(|s| s as i64))
             .bind(&u.last_error)
@@ -281,7 +282,10 @@ impl QueueStore for SqliteStore {
         lease_ms: i64,
     ) -> Result<Option<ResendStart>> {
         let row = sqlx::query(
-            "UPDATE deliveries SET lease_token = ?, due_at = CASE WHEN due_at IS NULL THEN NULL ELSE ? END, updated_at = ? \
+            // A resend sends the events the delivery holds now: its batch closes, so
+            // events that arrive later start a new one (docs/delivery.md#batching).
+            "UPDATE deliveries SET lease_token = ?, due_at = CASE WHEN due_at IS NULL THEN NULL ELSE ? END, \
+             batch_open = 0, updated_at = ? \
              WHERE id = ? AND status != 'delivering' RETURNING webhook_id, attempts, status",
         )
         .bind(token)
@@ -517,8 +521,9 @@ pub(super) async fn apply_health(
     conn: &mut SqliteConnection,
     u: &DeliveryUpdate,
 ) -> Result<Option<String>> {
-    match u.success {
-        Some(true) => {
+    let (final_failure, disable) = match &u.health {
+        HealthEffect::Unchanged => return Ok(None),
+        HealthEffect::Succeeded => {
             sqlx::query("UPDATE webhooks SET last_success_at = ?, consecutive_failures = 0, failing_since = NULL WHERE id = ?")
                 .bind(u.now)
                 .bind(&u.webhook_id)
@@ -526,23 +531,26 @@ pub(super) async fn apply_health(
                 .await?;
             return Ok(None);
         }
-        Some(false) => {
+        HealthEffect::Failed {
+            final_failure,
+            disable,
+        } => {
             sqlx::query(
                 "UPDATE webhooks SET last_failure_at = ?, consecutive_failures = consecutive_failures + 1, \
                  failing_since = CASE WHEN ? THEN COALESCE(failing_since, ?) ELSE failing_since END WHERE id = ?",
             )
             .bind(u.now)
-            .bind(u.final_failure)
+            .bind(final_failure)
             .bind(u.now)
             .bind(&u.webhook_id)
             .execute(&mut *conn)
             .await?;
+            (*final_failure, disable)
         }
-        None => {}
-    }
-    let reason = match &u.disable_reason {
+    };
+    let reason = match disable {
         Some(r) => Some(r.clone()),
-        None if u.final_failure => {
+        None if final_failure => {
             let since: Option<i64> = sqlx::query_scalar(
                 "SELECT failing_since FROM webhooks WHERE id = ? AND active = 1",
             )

@@ -19,7 +19,7 @@ use crate::error::Result;
 use crate::store::{SessionPool, Store};
 use async_trait::async_trait;
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
 #[derive(Clone, Debug)]
 pub struct SqliteStore {

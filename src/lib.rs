@@ -1,6 +1,7 @@
 //! Herald's composition root: configuration, start-up, the REST API, metrics and the
 //! console's HTTP wiring. The engine crate does the work; this crate connects it.
 pub mod api;
+pub mod application;
 pub mod config;
 pub mod metrics;
 pub mod security;

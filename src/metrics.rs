@@ -8,8 +8,6 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::state::AppState;
-
 #[derive(Clone)]
 pub struct Metrics {
     handle: PrometheusHandle,
@@ -50,9 +48,12 @@ impl Metrics {
     }
 }
 
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
-    let now = state.engine.now_ms();
-    if let Ok(stats) = state.engine.queue_stats().await {
+pub async fn render(
+    State(engine): State<engine::Engine>,
+    State(metrics): State<Metrics>,
+) -> impl IntoResponse {
+    let now = engine.now_ms();
+    if let Ok(stats) = engine.queue_stats().await {
         metrics::gauge!("herald_queue_depth").set(stats.depth as f64);
         let age = stats
             .oldest_due
@@ -60,7 +61,7 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
             .unwrap_or(0.0);
         metrics::gauge!("herald_oldest_pending_age_seconds").set(age);
     }
-    if let Ok(counts) = state.engine.delivery_counts().await {
+    if let Ok(counts) = engine.delivery_counts().await {
         for status in domain::DeliveryStatus::ALL {
             let n = counts
                 .iter()
@@ -72,6 +73,6 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.handle.render(),
+        metrics.handle.render(),
     )
 }

@@ -9,7 +9,7 @@ use engine::net::ssrf::AllowList;
 use engine::secrets::{load_or_create_key_file, MasterKey};
 use engine::store::sqlite::sqlite_path;
 use engine::store::SessionPool;
-use engine::{Engine, EngineConfig, Worker};
+use engine::{Engine, EngineConfig};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::sync::watch;
@@ -113,7 +113,7 @@ pub async fn set_admin_password(config: Config, password: Option<String>) -> Res
 }
 
 /// Admin password from the setting, or a one-time setup password printed once.
-async fn ensure_admin(engine: &Engine, config: &Config) -> Result<(), BoxError> {
+pub(crate) async fn ensure_admin(engine: &Engine, config: &Config) -> Result<(), BoxError> {
     if let Some(p) = &config.admin_password {
         engine.set_admin_password(p).await?;
         return Ok(());
@@ -225,45 +225,16 @@ async fn healthz(
     }
 }
 
+/// `herald serve`: build the application and run it until SIGTERM or Ctrl-C.
 pub async fn serve(config: Config) -> Result<(), BoxError> {
-    let engine = open_engine(&config).await?;
-    ensure_admin(&engine, &config).await?;
-    if let Some(key) = &config.bootstrap_api_key {
-        if engine.ensure_api_key("bootstrap", key).await? {
-            tracing::info!("created the bootstrap API key");
-        }
-    }
-    let released = engine.release_interrupted().await?;
-    if released > 0 {
-        tracing::info!(
-            released,
-            "deliveries interrupted by the last stop are due again"
-        );
-    }
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let worker =
-        tokio::spawn(Worker::new(engine.clone()).run(stop_rx.clone(), Duration::from_secs(10)));
-    let housekeeping = tokio::spawn(housekeeping(engine.clone(), stop_rx));
-
-    let app = router(engine.clone(), &config).await?;
-    let addr = config.listen_addr();
-    let listener = tokio::net::TcpListener::bind(&addr)
+    crate::application::Application::build(config)
+        .await?
+        .run_until_stopped(shutdown_signal())
         .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    tracing::info!("Herald listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-    tracing::info!("shutting down: finishing in-flight deliveries");
-    let _ = stop_tx.send(true);
-    let _ = worker.await;
-    let _ = housekeeping.await;
-    engine.close().await;
-    Ok(())
 }
 
 /// Periodic chores: forget old idempotency keys and expired sessions.
-async fn housekeeping(engine: Engine, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn housekeeping(engine: Engine, mut stop: watch::Receiver<bool>) {
     loop {
         if let Err(e) = engine.housekeeping().await {
             tracing::warn!(error = %e, "housekeeping failed");

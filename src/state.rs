@@ -20,3 +20,9 @@ impl FromRef<AppState> for engine::Engine {
         s.engine.clone()
     }
 }
+
+impl FromRef<AppState> for crate::metrics::Metrics {
+    fn from_ref(s: &AppState) -> Self {
+        s.metrics.clone()
+    }
+}

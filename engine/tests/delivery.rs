@@ -1402,3 +1402,41 @@ async fn resend_of_an_open_batch_strands_nothing() {
     sent.sort();
     assert_eq!(got, sent, "every acknowledged event arrives");
 }
+
+/// retry-failed matches event types with the same rule as fan-out: `_` in a pattern is a
+/// plain character, not a wildcard (as it would be in SQL `LIKE`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_failed_patterns_match_like_subscriptions() {
+    let h = Harness::new().await;
+    let rx = Receiver::start_with(Reply::status(400)).await;
+    for name in ["run_x.done", "runyx.done"] {
+        h.engine
+            .create_event_type(domain::EventTypeInput {
+                name: name.into(),
+                description: String::new(),
+                object: None,
+                example: None,
+                schema: None,
+            })
+            .await
+            .unwrap();
+    }
+    let wh = h
+        .create(WebhookInput {
+            retry: Some(no_retries()),
+            ..hook("flaky", &rx.url)
+        })
+        .await;
+    for t in ["run_x.done", "runyx.done"] {
+        h.ingest(event(t, json!({}))).await;
+    }
+    h.drain().await;
+    rx.expect_exactly(2).await;
+    let since = engine::clock::rfc3339(T0 - 60_000);
+    let n = h
+        .engine
+        .retry_failed(&wh.id, &since, None, &["run_x.*".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "only run_x.done matches run_x.*");
+}

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use clap::Parser;
+use herald::application::Application;
 use herald::config::Cli;
 use tokio::sync::{watch, Notify};
 
@@ -29,26 +30,40 @@ impl Drop for TestApp {
     }
 }
 
-/// Starts Herald in-process. `extra` are command-line flags, e.g. `--test-rate-limit 2`.
+/// The console password every test app's admin has.
+pub const ADMIN_PASSWORD: &str = "test-admin-password";
+
+/// Starts Herald in-process through the same [`Application`] builder `herald serve`
+/// uses, on a free port over a fresh SQLite file, with the bootstrap API key and the
+/// admin password set. `extra` are command-line flags, e.g. `--test-rate-limit 2`.
 pub async fn spawn_app(extra: &[&str]) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/herald.db", dir.path().display());
-    let mut args = vec!["herald", "--database-url", &db, "--log", "warn"];
+    let mut args = vec![
+        "herald",
+        "--database-url",
+        &db,
+        "--log",
+        "warn",
+        "--addr",
+        "127.0.0.1:0",
+        "--bootstrap-api-key",
+        API_KEY,
+        "--admin-password",
+        ADMIN_PASSWORD,
+    ];
     if !extra.contains(&"--allowed-targets") {
         args.extend(["--allowed-targets", "127.0.0.0/8"]);
     }
     args.extend_from_slice(extra);
     let cli = Cli::parse_from(args);
-    let engine = herald::startup::open_engine(&cli.config).await.unwrap();
-    engine.ensure_api_key("tests", API_KEY).await.unwrap();
-    let (stop, stop_rx) = watch::channel(false);
-    tokio::spawn(engine::Worker::new(engine.clone()).run(stop_rx, Duration::from_secs(1)));
-    let app = herald::startup::router(engine.clone(), &cli.config)
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let app = Application::build(cli.config).await.unwrap();
+    let base = format!("http://{}", app.local_addr());
+    let engine = app.engine().clone();
+    let (stop, mut stop_rx) = watch::channel(false);
+    tokio::spawn(app.run_until_stopped(async move {
+        let _ = stop_rx.changed().await;
+    }));
     TestApp {
         base,
         client: reqwest::Client::new(),

@@ -8,10 +8,8 @@ use std::collections::HashSet;
 
 use sqlx::{Row, SqliteConnection};
 
-use super::queue::apply_health;
 use crate::error::Result;
 use crate::records::{AttemptRecord, DeliveryUpdate, NewEvent};
-use crate::rules::outcome::HealthEffect;
 
 /// Chunk sizes, largest first; a slice is cut greedily into these.
 const SIZES: [usize; 4] = [64, 16, 4, 1];
@@ -263,37 +261,6 @@ pub(super) async fn update_and_log(
     }
     insert_attempts(conn, attempts).await?;
     Ok(applied)
-}
-
-/// Health after the applied outcomes, in order, per webhook. A webhook whose outcomes
-/// here are all successes gets one statement (the last success is what remains).
-pub(super) async fn apply_health_all(
-    conn: &mut SqliteConnection,
-    applied: &[&DeliveryUpdate],
-) -> Result<Vec<String>> {
-    let mut hooks: Vec<&str> = applied.iter().map(|u| u.webhook_id.as_str()).collect();
-    hooks.sort_unstable();
-    hooks.dedup();
-    let mut disabled = vec![];
-    for hook in hooks {
-        let mine: Vec<&DeliveryUpdate> = applied
-            .iter()
-            .copied()
-            .filter(|u| u.webhook_id == hook)
-            .collect();
-        let all_ok = mine.iter().all(|u| u.health == HealthEffect::Succeeded);
-        if all_ok {
-            let last = mine.last().expect("at least one");
-            apply_health(&mut *conn, last).await?;
-            continue;
-        }
-        for u in mine {
-            if let Some(id) = apply_health(&mut *conn, u).await? {
-                disabled.push(id);
-            }
-        }
-    }
-    Ok(disabled)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod accounts;
 mod batch;
 mod checkpoint;
+mod health;
 mod logs;
 mod queue;
 mod webhooks;

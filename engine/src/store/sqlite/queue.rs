@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use sqlx::{Row, SqliteConnection};
 
-use super::{batch, SqliteStore};
+use super::{batch, health, SqliteStore};
 use crate::error::{EngineError, Result};
 use crate::records::{
     AttemptRecord, BirthLease, BornLeased, Claimed, DeliveryUpdate, Ingested, NewDelivery,
     NewEvent, StoredWebhook,
 };
 use crate::rules::fanout;
-use crate::rules::outcome::HealthEffect;
+use crate::rules::filter::subscribes;
 use crate::store::{GroupIngested, IngestOutcome, LogStore, QueueStats, QueueStore, ResendStart};
 use async_trait::async_trait;
 use domain::DeliveryStatus;
@@ -183,7 +183,7 @@ impl QueueStore for SqliteStore {
                 .iter()
                 .filter(|u| applied.contains(&u.delivery_id))
                 .collect();
-            let disabled = batch::apply_health_all(&mut tx, &applied).await?;
+            let disabled = health::apply_all(&mut tx, &applied).await?;
             tx.commit().await?;
             return Ok(disabled);
         }
@@ -215,7 +215,7 @@ impl QueueStore for SqliteStore {
             if applied == 0 {
                 continue;
             }
-            if let Some(id) = apply_health(&mut tx, u).await? {
+            if let Some(id) = health::apply(&mut tx, u).await? {
                 disabled.push(id);
             }
         }
@@ -234,43 +234,40 @@ impl QueueStore for SqliteStore {
         max: u32,
         now: i64,
     ) -> Result<u64> {
-        let mut filter = String::new();
-        let mut binds: Vec<String> = vec![];
-        if !patterns.is_empty() && !patterns.iter().any(|p| p == "*") {
-            let parts: Vec<&str> = patterns
-                .iter()
-                .map(|p| match p.strip_suffix(".*") {
-                    Some(prefix) => {
-                        binds.push(format!("{prefix}.%"));
-                        "event_type LIKE ?"
-                    }
-                    None => {
-                        binds.push(p.clone());
-                        "event_type = ?"
-                    }
-                })
-                .collect();
-            filter = format!(" AND ({})", parts.join(" OR "));
+        // The event-type patterns are matched by the engine's one rule
+        // (`rules::filter::subscribes`), never re-written as SQL `LIKE` (where `_` and `%`
+        // are wildcards and could disagree with it).
+        let mut tx = self.write.begin().await?;
+        let candidates: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, event_type FROM deliveries WHERE webhook_id = ? AND status = 'failed' \
+             AND created_at >= ? AND created_at < ? ORDER BY created_at",
+        )
+        .bind(webhook_id)
+        .bind(since)
+        .bind(until)
+        .fetch_all(&mut *tx)
+        .await?;
+        let chosen: Vec<String> = candidates
+            .into_iter()
+            .filter(|(_, t)| patterns.is_empty() || subscribes(patterns, t))
+            .map(|(id, _)| id)
+            .take(max as usize)
+            .collect();
+        let mut requeued = 0;
+        for chunk in chosen.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "UPDATE deliveries SET status = 'pending', due_at = ?, next_attempt_at = ?, retry_base = attempts, \
+                 last_error = NULL, updated_at = ? WHERE status = 'failed' AND id IN ({marks})"
+            );
+            let mut q = sqlx::query(&sql).bind(now).bind(now).bind(now);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            requeued += q.execute(&mut *tx).await?.rows_affected();
         }
-        let sql = format!(
-            "UPDATE deliveries SET status = 'pending', due_at = ?, next_attempt_at = ?, retry_base = attempts, \
-             last_error = NULL, updated_at = ? WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = ? \
-             AND status = 'failed' AND created_at >= ? AND created_at < ?{filter} ORDER BY created_at LIMIT ?)"
-        );
-        let mut q = sqlx::query(&sql)
-            .bind(now)
-            .bind(now)
-            .bind(now)
-            .bind(webhook_id)
-            .bind(since)
-            .bind(until);
-        for b in &binds {
-            q = q.bind(b);
-        }
-        Ok(q.bind(max as i64)
-            .execute(&self.write)
-            .await?
-            .rows_affected())
+        tx.commit().await?;
+        Ok(requeued)
     }
 
     /// Marks a delivery as being sent by a manual resend; fails when a worker holds it.
@@ -514,67 +511,4 @@ async fn add_to_delivery(
     };
     insert_delivery(&mut *conn, &id, &sub.id, &e.event_type, due, now, batching).await?;
     link(conn, &id, 0, &e.id).await
-}
-
-/// Updates the webhook's health after an outcome; returns its id when this disabled it.
-pub(super) async fn apply_health(
-    conn: &mut SqliteConnection,
-    u: &DeliveryUpdate,
-) -> Result<Option<String>> {
-    let (final_failure, disable) = match &u.health {
-        HealthEffect::Unchanged => return Ok(None),
-        HealthEffect::Succeeded => {
-            sqlx::query("UPDATE webhooks SET last_success_at = ?, consecutive_failures = 0, failing_since = NULL WHERE id = ?")
-                .bind(u.now)
-                .bind(&u.webhook_id)
-                .execute(&mut *conn)
-                .await?;
-            return Ok(None);
-        }
-        HealthEffect::Failed {
-            final_failure,
-            disable,
-        } => {
-            sqlx::query(
-                "UPDATE webhooks SET last_failure_at = ?, consecutive_failures = consecutive_failures + 1, \
-                 failing_since = CASE WHEN ? THEN COALESCE(failing_since, ?) ELSE failing_since END WHERE id = ?",
-            )
-            .bind(u.now)
-            .bind(final_failure)
-            .bind(u.now)
-            .bind(&u.webhook_id)
-            .execute(&mut *conn)
-            .await?;
-            (*final_failure, disable)
-        }
-    };
-    let reason = match disable {
-        Some(r) => Some(r.clone()),
-        None if final_failure => {
-            let since: Option<i64> = sqlx::query_scalar(
-                "SELECT failing_since FROM webhooks WHERE id = ? AND active = 1",
-            )
-            .bind(&u.webhook_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .flatten();
-            since.filter(|s| u.now - s >= u.disable_after_ms).map(|s| {
-                format!(
-                    "Disabled automatically: every delivery has failed since {}",
-                    crate::clock::rfc3339(s)
-                )
-            })
-        }
-        None => None,
-    };
-    let Some(reason) = reason else {
-        return Ok(None);
-    };
-    let done = sqlx::query("UPDATE webhooks SET active = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND active = 1")
-        .bind(&reason)
-        .bind(u.now)
-        .bind(&u.webhook_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok((done.rows_affected() == 1).then(|| u.webhook_id.clone()))
 }

@@ -1,0 +1,103 @@
+//! A webhook's health after delivery outcomes: success resets failures; a final failure
+//! starts or continues the auto-disable window and disables the webhook once it is long
+//! enough (docs/delivery.md#auto-disable); a 410 disables it at once. What an outcome does
+//! is decided by the engine's rule (`rules::outcome::health_effect`); this writes it.
+use sqlx::SqliteConnection;
+
+use crate::error::Result;
+use crate::records::DeliveryUpdate;
+use crate::rules::outcome::HealthEffect;
+
+/// Updates the webhook's health after an outcome; returns its id when this disabled it.
+pub(super) async fn apply(
+    conn: &mut SqliteConnection,
+    u: &DeliveryUpdate,
+) -> Result<Option<String>> {
+    let (final_failure, disable) = match &u.health {
+        HealthEffect::Unchanged => return Ok(None),
+        HealthEffect::Succeeded => {
+            sqlx::query("UPDATE webhooks SET last_success_at = ?, consecutive_failures = 0, failing_since = NULL WHERE id = ?")
+                .bind(u.now)
+                .bind(&u.webhook_id)
+                .execute(&mut *conn)
+                .await?;
+            return Ok(None);
+        }
+        HealthEffect::Failed {
+            final_failure,
+            disable,
+        } => {
+            sqlx::query(
+                "UPDATE webhooks SET last_failure_at = ?, consecutive_failures = consecutive_failures + 1, \
+                 failing_since = CASE WHEN ? THEN COALESCE(failing_since, ?) ELSE failing_since END WHERE id = ?",
+            )
+            .bind(u.now)
+            .bind(final_failure)
+            .bind(u.now)
+            .bind(&u.webhook_id)
+            .execute(&mut *conn)
+            .await?;
+            (*final_failure, disable)
+        }
+    };
+    let reason = match disable {
+        Some(r) => Some(r.clone()),
+        None if final_failure => {
+            let since: Option<i64> = sqlx::query_scalar(
+                "SELECT failing_since FROM webhooks WHERE id = ? AND active = 1",
+            )
+            .bind(&u.webhook_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten();
+            since.filter(|s| u.now - s >= u.disable_after_ms).map(|s| {
+                format!(
+                    "Disabled automatically: every delivery has failed since {}",
+                    crate::clock::rfc3339(s)
+                )
+            })
+        }
+        None => None,
+    };
+    let Some(reason) = reason else {
+        return Ok(None);
+    };
+    let done = sqlx::query("UPDATE webhooks SET active = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND active = 1")
+        .bind(&reason)
+        .bind(u.now)
+        .bind(&u.webhook_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok((done.rows_affected() == 1).then(|| u.webhook_id.clone()))
+}
+
+/// Health after the applied outcomes, in order, per webhook. A webhook whose outcomes
+/// here are all successes gets one statement (the last success is what remains).
+pub(super) async fn apply_all(
+    conn: &mut SqliteConnection,
+    applied: &[&DeliveryUpdate],
+) -> Result<Vec<String>> {
+    let mut hooks: Vec<&str> = applied.iter().map(|u| u.webhook_id.as_str()).collect();
+    hooks.sort_unstable();
+    hooks.dedup();
+    let mut disabled = vec![];
+    for hook in hooks {
+        let mine: Vec<&DeliveryUpdate> = applied
+            .iter()
+            .copied()
+            .filter(|u| u.webhook_id == hook)
+            .collect();
+        let all_ok = mine.iter().all(|u| u.health == HealthEffect::Succeeded);
+        if all_ok {
+            let last = mine.last().expect("at least one");
+            apply(&mut *conn, last).await?;
+            continue;
+        }
+        for u in mine {
+            if let Some(id) = apply(&mut *conn, u).await? {
+                disabled.push(id);
+            }
+        }
+    }
+    Ok(disabled)
+}

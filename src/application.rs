@@ -1,0 +1,95 @@
+//! The one application builder. `herald serve` and every integration test start Herald
+//! the same way — [`Application::build`] then [`Application::run_until_stopped`] — so a
+//! test exercises exactly what production does at start: the admin account, the
+//! bootstrap key, the release of deliveries a previous process left in flight, the
+//! worker, housekeeping and the whole router on a real listener.
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use engine::{Engine, Worker};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::startup::{self, BoxError};
+
+/// How long in-flight deliveries may take to finish at shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// A built Herald: its engine, its router and the listener it will serve on.
+pub struct Application {
+    engine: Engine,
+    router: Router,
+    listener: TcpListener,
+}
+
+impl Application {
+    /// Opens the store and the engine, prepares accounts and keys, recovers interrupted
+    /// deliveries, builds the router and binds the listen address (`--addr
+    /// 127.0.0.1:0` picks a free port: see [`local_addr`](Self::local_addr)).
+    pub async fn build(config: Config) -> Result<Application, BoxError> {
+        let engine = startup::open_engine(&config).await?;
+        startup::ensure_admin(&engine, &config).await?;
+        if let Some(key) = &config.bootstrap_api_key {
+            if engine.ensure_api_key("bootstrap", key).await? {
+                tracing::info!("created the bootstrap API key");
+            }
+        }
+        let released = engine.release_interrupted().await?;
+        if released > 0 {
+            tracing::info!(
+                released,
+                "deliveries interrupted by the last stop are due again"
+            );
+        }
+        let router = startup::router(engine.clone(), &config).await?;
+        let addr = config.listen_addr();
+        let listener = TcpListener::bind(&addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        Ok(Application {
+            engine,
+            router,
+            listener,
+        })
+    }
+
+    /// The address the application listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight deliveries finish and closes
+    /// the store.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), BoxError> {
+        let Application {
+            engine,
+            router,
+            listener,
+        } = self;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let worker = tokio::spawn(Worker::new(engine.clone()).run(stop_rx.clone(), SHUTDOWN_GRACE));
+        let housekeeping = tokio::spawn(startup::housekeeping(engine.clone(), stop_rx));
+        tracing::info!("Herald listening on http://{}", listener.local_addr()?);
+        axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        tracing::info!("shutting down: finishing in-flight deliveries");
+        let _ = stop_tx.send(true);
+        let _ = worker.await;
+        let _ = housekeeping.await;
+        engine.close().await;
+        Ok(())
+    }
+}

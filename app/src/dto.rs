@@ -1,8 +1,14 @@
-//! The console's own data shapes, shared by the server and the browser. The browser build
-//! cannot depend on the engine (sqlx does not build for wasm), so server functions convert
-//! engine types into these (see `server::convert`). None of them can hold a protected header
-//! value or a signing secret.
+//! The console's own data shapes, shared by the server and the browser: the views no
+//! other part of Herald has (a webhook prepared for the edit dialog, page bundles, the
+//! form as posted) and display helpers. Everything else is the `domain` crate's types,
+//! which the browser build shares with the engine. None of these can hold a protected
+//! header value or a signing secret.
 use serde::{Deserialize, Serialize};
+
+pub use domain::{
+    ActivityBucket, ApiKey, Attempt, Backoff, BatchSettings, Delivery, DeliveryStatus, Format,
+    Header, Health, RetryPolicy, Severity, TestResult,
+};
 
 /// A webhook as the console shows it. `url` is the full URL only when it is loaded for
 /// editing; everywhere else it equals `url_display` (query values masked).
@@ -16,42 +22,22 @@ pub struct WebhookView {
     pub active: bool,
     pub event_types: Vec<String>,
     pub projects: Vec<String>,
-    pub severities: Vec<String>,
+    pub severities: Vec<Severity>,
     pub sources: Vec<String>,
     /// Subject filters, as text (`deployment triage v2`); kept as they are on edit.
     pub subjects: Vec<String>,
-    pub headers: Vec<HeaderView>,
-    pub format: String,
+    pub headers: Vec<Header>,
+    pub format: Format,
     pub routing_key: String,
     /// Template overrides: (event type, template).
     pub templates: Vec<(String, String)>,
     pub include_result: bool,
-    pub batch_max_events: u32,
-    pub batch_max_wait_ms: u64,
-    pub max_retries: u32,
-    pub backoff: String,
-    pub initial_delay_ms: u64,
-    pub max_delay_ms: u64,
+    pub batch: BatchSettings,
+    pub retry: RetryPolicy,
     pub timeout_ms: u64,
-    pub health: HealthView,
+    pub health: Health,
     pub created_at: String,
     pub updated_at: String,
-}
-
-/// A custom header; `value` is `None` for protected headers (never sent to the browser).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HeaderView {
-    pub key: String,
-    pub value: Option<String>,
-    pub protected: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct HealthView {
-    pub last_success_at: Option<String>,
-    pub last_failure_at: Option<String>,
-    pub consecutive_failures: u32,
-    pub disabled_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,70 +53,29 @@ pub struct WebhookList {
     pub more: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeliveryView {
-    pub id: String,
-    pub webhook_id: String,
-    pub event_type: String,
-    pub status: String,
-    pub attempts: u32,
-    pub next_attempt_at: Option<String>,
-    pub last_response_code: Option<u16>,
-    pub last_error: Option<String>,
-    pub created_at: String,
-}
-
 /// One page of a webhook's delivery log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeliveryPage {
-    pub deliveries: Vec<DeliveryView>,
+    pub deliveries: Vec<Delivery>,
     pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AttemptView {
-    pub id: String,
-    pub attempt: u32,
-    pub started_at: String,
-    pub duration_ms: u64,
-    pub url: String,
-    /// Protected values are already masked by the engine.
-    pub request_headers: Vec<(String, String)>,
-    pub request_body: String,
-    pub response_status: Option<u16>,
-    pub response_headers: Option<Vec<(String, String)>>,
-    pub response_body: Option<String>,
-    pub error_kind: Option<String>,
-    pub error_message: Option<String>,
-    pub next_retry_at: Option<String>,
-    pub trigger: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeliveryDetailView {
-    pub delivery: DeliveryView,
+    pub delivery: Delivery,
     pub webhook_name: String,
-    pub attempts: Vec<AttemptView>,
+    /// URLs masked and bodies pretty-printed for reading.
+    pub attempts: Vec<Attempt>,
 }
 
-/// What a test or validate send did: the exact request and the answer.
+/// What a test or validate send did (the request's URL masked, bodies pretty-printed),
+/// and which protected headers of a saved webhook were left out of a validation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestResultView {
-    pub success: bool,
-    pub status: String,
-    pub response_code: Option<u16>,
-    pub response_body: Option<String>,
-    pub duration_ms: u64,
-    pub error: Option<String>,
-    pub request_url: String,
-    pub request_headers: Vec<(String, String)>,
-    pub request_body: String,
-    /// Protected headers of a saved webhook left out of a validation (their values stay
-    /// on the server).
+    pub result: TestResult,
+    /// Protected headers left out (their values stay on the server).
     pub skipped_headers: Vec<String>,
 }
-
-pub use domain::ActivityBucket as ChartBucket;
 
 /// The webhook page's data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -138,18 +83,9 @@ pub struct WebhookDetailData {
     pub webhook: WebhookView,
     pub event_types: Vec<EventTypeView>,
     /// The last 24 hours, oldest first.
-    pub chart: Vec<ChartBucket>,
+    pub chart: Vec<ActivityBucket>,
     /// 24 hours ago as `YYYY-MM-DDTHH:MM` (UTC), the default "since" of "Retry failed".
     pub default_since: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ApiKeyView {
-    pub id: String,
-    pub name: String,
-    pub prefix: String,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -161,7 +97,7 @@ pub struct NewApiKey {
 /// The settings page: the keys, and a key just created (shown this once).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeysData {
-    pub keys: Vec<ApiKeyView>,
+    pub keys: Vec<ApiKey>,
     pub new_key: Option<NewApiKey>,
 }
 
@@ -227,26 +163,6 @@ pub struct TemplateRow {
     pub event_type: String,
     pub body: String,
 }
-
-/// The formats a webhook can use, in menu order.
-pub const FORMATS: [(&str, &str); 6] = [
-    ("envelope", "Envelope (JSON, batched)"),
-    ("event", "Event (JSON, one per request)"),
-    ("slack", "Slack"),
-    ("discord", "Discord"),
-    ("teams", "Microsoft Teams"),
-    ("pagerduty", "PagerDuty (Events API v2)"),
-];
-
-/// The formats that render a template.
-pub fn uses_templates(format: &str) -> bool {
-    matches!(format, "slack" | "discord" | "teams" | "pagerduty")
-}
-
-pub const SEVERITIES: [&str; 5] = ["info", "low", "medium", "high", "critical"];
-
-pub const DELIVERY_STATUSES: [&str; 5] =
-    ["pending", "delivering", "retrying", "succeeded", "failed"];
 
 /// `2026-11-22T08:00:00Z` → `2026-11-22 08:00:00 UTC`; the same text on server and browser.
 pub fn show_time(t: &str) -> String {

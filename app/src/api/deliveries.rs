@@ -54,7 +54,7 @@ pub async fn list_deliveries(
     event_type: String,
     cursor: String,
 ) -> Result<DeliveryPage, ConsoleError> {
-    use crate::server::{convert, engine, require_user};
+    use crate::server::{engine, require_user};
     use domain::{DeliveryQuery, DeliveryStatus};
     require_user().await?;
     let status = match status.as_str() {
@@ -73,17 +73,17 @@ pub async fn list_deliveries(
     };
     let page = engine()?.list_deliveries(&webhook_id, &query).await?;
     Ok(DeliveryPage {
-        deliveries: page.data.into_iter().map(convert::delivery).collect(),
+        deliveries: page.data,
         next_cursor: page.next_cursor,
     })
 }
 
 /// A new attempt of the delivery now (same `webhook-id`).
 #[server(prefix = "/console-api")]
-pub async fn resend(id: String) -> Result<DeliveryView, ConsoleError> {
-    use crate::server::{convert, engine, require_user};
+pub async fn resend(id: String) -> Result<Delivery, ConsoleError> {
+    use crate::server::{engine, require_user};
     require_user().await?;
-    Ok(convert::delivery(engine()?.resend(&id).await?.delivery))
+    Ok(engine()?.resend(&id).await?.delivery)
 }
 
 /// Re-queues the webhook's failed deliveries created in [since, until); `since` and
@@ -117,7 +117,7 @@ pub async fn get_delivery(id: String) -> Result<DeliveryDetailView, ConsoleError
         Err(_) => detail.delivery.webhook_id.clone(),
     };
     Ok(DeliveryDetailView {
-        delivery: convert::delivery(detail.delivery),
+        delivery: detail.delivery,
         webhook_name,
         attempts: detail.attempts.into_iter().map(convert::attempt).collect(),
     })

@@ -8,14 +8,9 @@ use crate::error::ConsoleError;
 /// The API keys, and a key created a moment ago (handed out this once).
 #[server(prefix = "/console-api")]
 pub async fn list_api_keys() -> Result<KeysData, ConsoleError> {
-    use crate::server::{convert, engine, require_user, take_new_key};
+    use crate::server::{engine, require_user, take_new_key};
     require_user().await?;
-    let keys = engine()?
-        .list_api_keys()
-        .await?
-        .into_iter()
-        .map(convert::api_key)
-        .collect();
+    let keys = engine()?.list_api_keys().await?;
     let new_key = take_new_key()
         .await?
         .map(|(name, key)| NewApiKey { name, key });

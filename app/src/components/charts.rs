@@ -2,7 +2,7 @@
 //! p50/p95 latency per hour over the last 24 hours (UTC).
 use leptos::prelude::*;
 
-use crate::dto::{show_ms, ChartBucket};
+use crate::dto::{show_ms, ActivityBucket};
 
 const W: f64 = 480.0;
 const H: f64 = 150.0;
@@ -22,7 +22,7 @@ fn slot(i: usize, n: usize) -> f64 {
 }
 
 /// Hour labels every 6 hours along the bottom.
-fn x_labels(buckets: &[ChartBucket]) -> impl IntoView {
+fn x_labels(buckets: &[ActivityBucket]) -> impl IntoView {
     let n = buckets.len();
     buckets
         .iter()
@@ -49,7 +49,7 @@ fn y_grid(labels: [(f64, String); 3]) -> impl IntoView {
 }
 
 #[component]
-pub fn SuccessChart(buckets: Vec<ChartBucket>) -> impl IntoView {
+pub fn SuccessChart(buckets: Vec<ActivityBucket>) -> impl IntoView {
     let total: u32 = buckets.iter().map(|b| b.total).sum();
     let ok: u32 = buckets.iter().map(|b| b.succeeded).sum();
     let summary = if total == 0 {
@@ -100,7 +100,7 @@ pub fn SuccessChart(buckets: Vec<ChartBucket>) -> impl IntoView {
 }
 
 #[component]
-pub fn LatencyChart(buckets: Vec<ChartBucket>) -> impl IntoView {
+pub fn LatencyChart(buckets: Vec<ActivityBucket>) -> impl IntoView {
     let max = buckets
         .iter()
         .filter_map(|b| b.p95_ms.max(b.p50_ms))
@@ -113,7 +113,7 @@ pub fn LatencyChart(buckets: Vec<ChartBucket>) -> impl IntoView {
         let y = TOP + plot_h() * (1.0 - v as f64 / top as f64);
         (x, y)
     };
-    let line = |pick: fn(&ChartBucket) -> Option<u64>| {
+    let line = |pick: fn(&ActivityBucket) -> Option<u64>| {
         buckets
             .iter()
             .enumerate()
@@ -122,7 +122,7 @@ pub fn LatencyChart(buckets: Vec<ChartBucket>) -> impl IntoView {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let dots = |pick: fn(&ChartBucket) -> Option<u64>, class: &'static str| {
+    let dots = |pick: fn(&ActivityBucket) -> Option<u64>, class: &'static str| {
         buckets
             .iter()
             .enumerate()

@@ -30,7 +30,7 @@ pub fn log_resource(
     )
 }
 use crate::components::fields::ActionError;
-use crate::dto::{escape, show_time, DeliveryView, EventTypeView, DELIVERY_STATUSES};
+use crate::dto::{escape, show_time, DeliveryStatus, EventTypeView};
 use crate::pages::ErrorNotice;
 
 #[component]
@@ -91,8 +91,8 @@ pub fn DeliveryLog(
                     <label for="log-status">"Status"</label>
                     <select id="log-status" name="status">
                         <option value="" selected=status_now.is_empty()>"Any status"</option>
-                        {DELIVERY_STATUSES.into_iter().map(|s| view! {
-                            <option value=s selected=status_now == s>{s}</option>
+                        {DeliveryStatus::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=status_now == s.as_str()>{s.as_str()}</option>
                         }).collect_view()}
                     </select>
                 </div>
@@ -144,7 +144,7 @@ pub fn DeliveryLog(
 }
 
 #[component]
-fn DeliveryTable(deliveries: Vec<DeliveryView>, resend: ServerAction<Resend>) -> impl IntoView {
+fn DeliveryTable(deliveries: Vec<domain::Delivery>, resend: ServerAction<Resend>) -> impl IntoView {
     if deliveries.is_empty() {
         return view! { <p class="empty">"No deliveries match. Send a test event to see one here."</p> }.into_any();
     }
@@ -171,7 +171,7 @@ fn DeliveryTable(deliveries: Vec<DeliveryView>, resend: ServerAction<Resend>) ->
                                 <td><a href=href class="mono">{show_time(&d.created_at)}</a></td>
                                 <td class="mono">{d.event_type.clone()}</td>
                                 <td>
-                                    <span class=status_class>{d.status.clone()}</span>
+                                    <span class=status_class>{d.status.as_str()}</span>
                                     {d.last_error.clone().map(|e| view! { <span class="muted small">" " {e}</span> })}
                                 </td>
                                 <td class="mono">{code}</td>

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use crate::components::fields::{error_id, messages};
-use crate::dto::HeaderView;
+use crate::dto::Header;
 use crate::error::FieldErrors;
 
 #[derive(Clone)]
@@ -19,7 +19,7 @@ struct Row {
     stored: bool,
 }
 
-fn row(id: usize, h: Option<&HeaderView>) -> Row {
+fn row(id: usize, h: Option<&Header>) -> Row {
     Row {
         id,
         key: h.map(|h| h.key.clone()).unwrap_or_default(),
@@ -30,7 +30,7 @@ fn row(id: usize, h: Option<&HeaderView>) -> Row {
 }
 
 #[component]
-pub fn HeadersEditor(initial: Vec<HeaderView>, errors: Signal<FieldErrors>) -> impl IntoView {
+pub fn HeadersEditor(initial: Vec<Header>, errors: Signal<FieldErrors>) -> impl IntoView {
     let mut start: Vec<Row> = initial
         .iter()
         .enumerate()

@@ -8,7 +8,12 @@ use leptos::prelude::*;
 
 use crate::api::webhooks::preview_template;
 use crate::components::fields::{error_id, messages};
-use crate::dto::{uses_templates, EventTypeView};
+use crate::dto::{EventTypeView, Format};
+
+/// Whether the format named by a `<select>` value renders templates.
+fn uses_templates(format: &str) -> bool {
+    Format::parse(format).is_some_and(|f| f.chat().is_some())
+}
 use crate::error::FieldErrors;
 
 #[derive(Clone)]

@@ -6,6 +6,10 @@ use crate::dto::{show_ms, TestResultView};
 
 #[component]
 pub fn TestResultPanel(result: TestResultView) -> impl IntoView {
+    let TestResultView {
+        result,
+        skipped_headers,
+    } = result;
     let verdict = if result.success {
         format!(
             "Delivered: HTTP {} in {}",
@@ -46,18 +50,18 @@ pub fn TestResultPanel(result: TestResultView) -> impl IntoView {
     view! {
         <section class="test-result" aria-label="Test result" role="status">
             <p class="verdict" class:ok=result.success class:bad=!result.success>{verdict}</p>
-            {(!result.skipped_headers.is_empty()).then(|| view! {
+            {(!skipped_headers.is_empty()).then(|| view! {
                 <p class="hint">
                     "Not sent (protected, stored on the server; retype to include): "
-                    {result.skipped_headers.join(", ")}
+                    {skipped_headers.join(", ")}
                 </p>
             })}
             <div class="exchange">
                 <div>
                     <h3>"Request"</h3>
-                    <p class="mono break">"POST " {result.request_url.clone()}</p>
-                    <HeaderTable headers=result.request_headers.clone() label="Request headers"/>
-                    <pre class="code" aria-label="Request body">{result.request_body.clone()}</pre>
+                    <p class="mono break">"POST " {result.request.url.clone()}</p>
+                    <HeaderTable headers=result.request.headers.clone() label="Request headers"/>
+                    <pre class="code" aria-label="Request body">{result.request.body.clone()}</pre>
                 </div>
                 <div>
                     <h3>"Response"</h3>

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::components::fields::{error_id, invalid, FieldError, NumberField};
 use crate::components::templates_editor::TemplatesEditor;
-use crate::dto::{EventTypeView, WebhookView, FORMATS, SEVERITIES};
+use crate::dto::{Backoff, EventTypeView, Format, Severity, WebhookView};
 use crate::error::FieldErrors;
 
 /// Whether an error belongs to a field under "Advanced".
@@ -58,10 +58,10 @@ pub fn AdvancedSettings(
                 </div>
                 <fieldset class="inline-checks" aria-describedby="err-filters-severities">
                     <legend>"Severities"</legend>
-                    {SEVERITIES.into_iter().map(|s| view! {
+                    {Severity::ALL.into_iter().map(|s| view! {
                         <label class="check">
-                            <input type="checkbox" name="webhook[severities][]" value=s checked=webhook.severities.iter().any(|x| x == s)/>
-                            {s}
+                            <input type="checkbox" name="webhook[severities][]" value=s.as_str() checked=webhook.severities.contains(&s)/>
+                            {s.as_str()}
                         </label>
                     }).collect_view()}
                     <FieldError errors field="filters.severities"/>
@@ -76,13 +76,13 @@ pub fn AdvancedSettings(
                     <div class="field">
                         <label for="wh-format">"Format"</label>
                         <select id="wh-format" name="webhook[format]" on:change=move |ev| format.set(event_target_value(&ev))>
-                            {FORMATS.into_iter().map(|(value, label)| view! {
-                                <option value=value selected=webhook.format == value>{label}</option>
+                            {Format::ALL.into_iter().map(|f| view! {
+                                <option value=f.as_str() selected=webhook.format == f>{f.label()}</option>
                             }).collect_view()}
                         </select>
                         <FieldError errors field="format"/>
                     </div>
-                    <div class="field" hidden=move || format.get() != "pagerduty">
+                    <div class="field" hidden=move || format.get() != Format::Pagerduty.as_str()>
                         <label for="wh-routing-key">"Routing key"</label>
                         <input id="wh-routing-key" type="text" name="webhook[routing_key]" value=webhook.routing_key.clone()
                             autocomplete="off" spellcheck="false" on:input=move |ev| routing_key.set(event_target_value(&ev))
@@ -99,25 +99,25 @@ pub fn AdvancedSettings(
             <fieldset>
                 <legend>"Retry policy"</legend>
                 <div class="row">
-                    <NumberField id="wh-max-retries" label="Max retries" name="webhook[max_retries]" value=webhook.max_retries.to_string() errors field="retry.max_retries"/>
+                    <NumberField id="wh-max-retries" label="Max retries" name="webhook[max_retries]" value=webhook.retry.max_retries.to_string() errors field="retry.max_retries"/>
                     <div class="field">
                         <label for="wh-backoff">"Backoff"</label>
                         <select id="wh-backoff" name="webhook[backoff]">
-                            <option value="exponential" selected=webhook.backoff == "exponential">"Exponential (×4)"</option>
-                            <option value="fixed" selected=webhook.backoff == "fixed">"Fixed"</option>
+                            <option value=Backoff::Exponential.as_str() selected=webhook.retry.backoff == Backoff::Exponential>"Exponential (×4)"</option>
+                            <option value=Backoff::Fixed.as_str() selected=webhook.retry.backoff == Backoff::Fixed>"Fixed"</option>
                         </select>
                         <FieldError errors field="retry.backoff"/>
                     </div>
-                    <NumberField id="wh-initial-delay" label="Initial delay (ms)" name="webhook[initial_delay_ms]" value=webhook.initial_delay_ms.to_string() errors field="retry.initial_delay_ms"/>
-                    <NumberField id="wh-max-delay" label="Max delay (ms)" name="webhook[max_delay_ms]" value=webhook.max_delay_ms.to_string() errors field="retry.max_delay_ms"/>
+                    <NumberField id="wh-initial-delay" label="Initial delay (ms)" name="webhook[initial_delay_ms]" value=webhook.retry.initial_delay_ms.to_string() errors field="retry.initial_delay_ms"/>
+                    <NumberField id="wh-max-delay" label="Max delay (ms)" name="webhook[max_delay_ms]" value=webhook.retry.max_delay_ms.to_string() errors field="retry.max_delay_ms"/>
                 </div>
             </fieldset>
             <fieldset>
                 <legend>"Timeout and batching"</legend>
                 <div class="row">
                     <NumberField id="wh-timeout" label="Timeout (ms)" name="webhook[timeout_ms]" value=webhook.timeout_ms.to_string() errors field="timeout_ms"/>
-                    <NumberField id="wh-batch-events" label="Max events per request" name="webhook[batch_max_events]" value=webhook.batch_max_events.to_string() errors field="batch.max_events"/>
-                    <NumberField id="wh-batch-wait" label="Max wait (ms)" name="webhook[batch_max_wait_ms]" value=webhook.batch_max_wait_ms.to_string() errors field="batch.max_wait_ms"/>
+                    <NumberField id="wh-batch-events" label="Max events per request" name="webhook[batch_max_events]" value=webhook.batch.max_events.to_string() errors field="batch.max_events"/>
+                    <NumberField id="wh-batch-wait" label="Max wait (ms)" name="webhook[batch_max_wait_ms]" value=webhook.batch.max_wait_ms.to_string() errors field="batch.max_wait_ms"/>
                 </div>
             </fieldset>
         </details>

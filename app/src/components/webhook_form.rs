@@ -11,7 +11,7 @@ use crate::components::fields::{
 use crate::components::headers_editor::HeadersEditor;
 use crate::components::test_result::TestResultPanel;
 use crate::components::webhook_advanced::AdvancedSettings;
-use crate::dto::{EventTypeView, WebhookView};
+use crate::dto::{BatchSettings, EventTypeView, Format, RetryPolicy, WebhookView};
 use crate::error::{ConsoleError, FieldErrors};
 
 /// A new webhook's settings, as the form starts.
@@ -29,17 +29,13 @@ pub fn blank_webhook() -> WebhookView {
         sources: vec![],
         subjects: vec![],
         headers: vec![],
-        format: "envelope".into(),
+        format: Format::default(),
         routing_key: String::new(),
         templates: vec![],
         include_result: false,
-        batch_max_events: 1,
-        batch_max_wait_ms: 0,
-        max_retries: 8,
-        backoff: "exponential".into(),
-        initial_delay_ms: 5_000,
-        max_delay_ms: 36_000_000,
-        timeout_ms: 5_000,
+        batch: BatchSettings::default(),
+        retry: RetryPolicy::default(),
+        timeout_ms: domain::webhook::DEFAULT_TIMEOUT_MS,
         health: Default::default(),
         created_at: String::new(),
         updated_at: String::new(),
@@ -97,7 +93,7 @@ pub fn WebhookForm(
         }
         all
     });
-    let format = RwSignal::new(webhook.format.clone());
+    let format = RwSignal::new(webhook.format.as_str().to_string());
     let routing_key = RwSignal::new(webhook.routing_key.clone());
 
     let on_validate = move |_| {

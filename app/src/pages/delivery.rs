@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::deliveries::{get_delivery, Resend};
 use crate::components::fields::ActionError;
 use crate::components::test_result::HeaderTable;
-use crate::dto::{escape, show_ms, show_opt_time, show_time, AttemptView, DeliveryDetailView};
+use crate::dto::{escape, show_ms, show_opt_time, show_time, Attempt, DeliveryDetailView};
 use crate::pages::{loading, ErrorNotice};
 
 #[component]
@@ -50,7 +50,7 @@ fn DeliveryDetail(d: DeliveryDetailView, resend: ServerAction<Resend>) -> impl I
             <div>
                 <h1>"Delivery " <span class="mono">{dl.id.clone()}</span></h1>
                 <p>
-                    <span class=format!("badge {}", dl.status)>{dl.status.clone()}</span>
+                    <span class=format!("badge {}", dl.status)>{dl.status.as_str()}</span>
                     " " <span class="mono">{dl.event_type.clone()}</span>
                     " · created " {show_time(&dl.created_at)}
                     " · " {dl.attempts} {if dl.attempts == 1 { " attempt" } else { " attempts" }}
@@ -73,7 +73,7 @@ fn DeliveryDetail(d: DeliveryDetailView, resend: ServerAction<Resend>) -> impl I
 }
 
 #[component]
-fn AttemptCard(a: AttemptView) -> impl IntoView {
+fn AttemptCard(a: Attempt) -> impl IntoView {
     let title = format!("Attempt {}", a.attempt);
     let outcome = match (a.response_status, &a.error_kind) {
         (Some(code), _) if (200..300).contains(&code) => {
@@ -82,7 +82,9 @@ fn AttemptCard(a: AttemptView) -> impl IntoView {
         (Some(code), _) => {
             view! { <span class="badge failed">{format!("HTTP {code}")}</span> }.into_any()
         }
-        (None, Some(kind)) => view! { <span class="badge failed">{kind.clone()}</span> }.into_any(),
+        (None, Some(kind)) => {
+            view! { <span class="badge failed">{kind.as_str()}</span> }.into_any()
+        }
         (None, None) => view! { <span class="badge pending">"no answer"</span> }.into_any(),
     };
     let heading_id = format!("attempt-{}", a.id);
@@ -92,12 +94,12 @@ fn AttemptCard(a: AttemptView) -> impl IntoView {
             <header class="card-head">
                 <h2 id=heading_id>{title} " " {outcome}</h2>
                 <span class="muted small">
-                    {show_time(&a.started_at)} " · " {show_ms(a.duration_ms)} " · " {a.trigger.clone()}
+                    {show_time(&a.started_at)} " · " {show_ms(a.duration_ms)} " · " {a.trigger.as_str()}
                 </span>
             </header>
-            {a.error_kind.clone().map(|kind| view! {
+            {a.error_kind.map(|kind| view! {
                 <p class="alert error">
-                    <strong>{kind}</strong> ": " {a.error_message.clone().unwrap_or_default()}
+                    <strong>{kind.as_str()}</strong> ": " {a.error_message.clone().unwrap_or_default()}
                 </p>
             })}
             <dl class="kv">

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use crate::api::keys::{list_api_keys, CreateApiKey, RevokeApiKey};
 use crate::auth::ChangePassword;
 use crate::components::fields::{error_id, field_errors, invalid, ActionError, FieldError};
-use crate::dto::{show_opt_time, show_time, ApiKeyView};
+use crate::dto::{show_opt_time, show_time, ApiKey};
 use crate::pages::{loading, ErrorNotice};
 
 #[component]
@@ -64,7 +64,7 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
+fn KeyTable(keys: Vec<ApiKey>, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
     if keys.is_empty() {
         return view! { <p class="empty">"No API keys yet."</p> }.into_any();
     }

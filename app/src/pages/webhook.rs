@@ -159,14 +159,14 @@ fn Settings(w: WebhookView) -> impl IntoView {
                 <dt>"Description"</dt><dd>{if w.description.is_empty() { "—".to_string() } else { w.description.clone() }}</dd>
                 <dt>"Event types"</dt><dd class="mono">{w.event_types.join(", ")}</dd>
                 <dt>"Projects"</dt><dd>{list(&w.projects)}</dd>
-                <dt>"Severities"</dt><dd>{list(&w.severities)}</dd>
+                <dt>"Severities"</dt><dd>{list(&w.severities.iter().map(|s| s.as_str().to_string()).collect::<Vec<_>>())}</dd>
                 <dt>"Sources"</dt><dd>{list(&w.sources)}</dd>
                 <dt>"Headers"</dt><dd>{headers}</dd>
-                <dt>"Format"</dt><dd>{w.format.clone()} " · templates: " {templates}</dd>
+                <dt>"Format"</dt><dd>{w.format.as_str()} " · templates: " {templates}</dd>
                 <dt>"Retries"</dt>
-                <dd>{format!("{} × {} from {}, at most {}", w.max_retries, w.backoff, show_ms(w.initial_delay_ms), show_ms(w.max_delay_ms))}</dd>
+                <dd>{format!("{} × {} from {}, at most {}", w.retry.max_retries, w.retry.backoff, show_ms(w.retry.initial_delay_ms), show_ms(w.retry.max_delay_ms))}</dd>
                 <dt>"Timeout"</dt><dd>{show_ms(w.timeout_ms)}</dd>
-                <dt>"Batching"</dt><dd>{format!("up to {} events, wait {}", w.batch_max_events, show_ms(w.batch_max_wait_ms))}</dd>
+                <dt>"Batching"</dt><dd>{format!("up to {} events, wait {}", w.batch.max_events, show_ms(w.batch.max_wait_ms))}</dd>
                 <dt>"Health"</dt>
                 <dd>{health} <span class="muted small">" · last success " {show_opt_time(&h.last_success_at)} " · last failure " {show_opt_time(&h.last_failure_at)}</span></dd>
                 <dt>"Created"</dt><dd>{show_time(&w.created_at)}</dd>

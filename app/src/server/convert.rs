@@ -1,6 +1,6 @@
 //! Engine types → console DTOs. Protected header values and secrets are never copied: the
 //! engine's views already hide them, and these conversions have no field to put them in.
-use domain::{ApiKey, Attempt, Delivery, EventType, TestResult, Webhook};
+use domain::{Attempt, EventType, TestResult, Webhook};
 
 use crate::dto::*;
 
@@ -22,6 +22,7 @@ pub fn webhook(w: Webhook) -> WebhookView {
             .join(" ")
         })
         .collect();
+    let routing_key = w.routing_key().to_string();
     WebhookView {
         id: w.id,
         name: w.name,
@@ -31,48 +32,18 @@ pub fn webhook(w: Webhook) -> WebhookView {
         active: w.active,
         event_types: w.event_types,
         projects: w.filters.projects,
-        severities: w
-            .filters
-            .severities
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect(),
+        severities: w.filters.severities,
         sources: w.filters.sources,
         subjects,
-        headers: w
-            .headers
-            .into_iter()
-            .map(|h| HeaderView {
-                value: if h.protected { None } else { h.value },
-                key: h.key,
-                protected: h.protected,
-            })
-            .collect(),
-        format: w.format.as_str().to_string(),
-        routing_key: w
-            .settings
-            .get("routing_key")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string(),
+        headers: w.headers,
+        format: w.format,
+        routing_key,
         templates: w.templates.into_iter().collect(),
         include_result: w.include_result,
-        batch_max_events: w.batch.max_events,
-        batch_max_wait_ms: w.batch.max_wait_ms,
-        max_retries: w.retry.max_retries,
-        backoff: match w.retry.backoff {
-            domain::Backoff::Exponential => "exponential".into(),
-            domain::Backoff::Fixed => "fixed".into(),
-        },
-        initial_delay_ms: w.retry.initial_delay_ms,
-        max_delay_ms: w.retry.max_delay_ms,
+        batch: w.batch,
+        retry: w.retry,
         timeout_ms: w.timeout_ms,
-        health: HealthView {
-            last_success_at: w.health.last_success_at,
-            last_failure_at: w.health.last_failure_at,
-            consecutive_failures: w.health.consecutive_failures,
-            disabled_reason: w.health.disabled_reason,
-        },
+        health: w.health,
         created_at: w.created_at,
         updated_at: w.updated_at,
     }
@@ -92,61 +63,24 @@ pub fn event_type(t: EventType) -> EventTypeView {
     }
 }
 
-pub fn delivery(d: Delivery) -> DeliveryView {
-    DeliveryView {
-        id: d.id,
-        webhook_id: d.webhook_id,
-        event_type: d.event_type,
-        status: d.status.as_str().to_string(),
-        attempts: d.attempts,
-        next_attempt_at: d.next_attempt_at,
-        last_response_code: d.last_response_code,
-        last_error: d.last_error,
-        created_at: d.created_at,
-    }
-}
-
-pub fn attempt(a: Attempt) -> AttemptView {
-    AttemptView {
-        id: a.id,
-        attempt: a.attempt,
-        started_at: a.started_at,
-        duration_ms: a.duration_ms,
+/// An attempt as the delivery page shows it: URL masked, bodies pretty-printed.
+pub fn attempt(a: Attempt) -> Attempt {
+    Attempt {
         url: mask_url(&a.url),
-        request_headers: a.request_headers,
         request_body: pretty(&a.request_body),
-        response_status: a.response_status,
-        response_headers: a.response_headers,
         response_body: a.response_body.as_deref().map(pretty),
-        error_kind: a.error_kind.map(|k| k.as_str().to_string()),
-        error_message: a.error_message,
-        next_retry_at: a.next_retry_at,
-        trigger: a.trigger.as_str().to_string(),
+        ..a
     }
 }
 
-pub fn test_result(r: TestResult, skipped_headers: Vec<String>) -> TestResultView {
+/// A test result as the console shows it: URL masked, bodies pretty-printed.
+pub fn test_result(mut r: TestResult, skipped_headers: Vec<String>) -> TestResultView {
+    r.request.url = mask_url(&r.request.url);
+    r.request.body = pretty(&r.request.body);
+    r.response_body = r.response_body.as_deref().map(pretty);
     TestResultView {
-        success: r.success,
-        status: r.status,
-        response_code: r.response_code,
-        response_body: r.response_body.as_deref().map(pretty),
-        duration_ms: r.duration_ms,
-        error: r.error,
-        request_url: mask_url(&r.request.url),
-        request_headers: r.request.headers,
-        request_body: pretty(&r.request.body),
+        result: r,
         skipped_headers,
-    }
-}
-
-pub fn api_key(k: ApiKey) -> ApiKeyView {
-    ApiKeyView {
-        id: k.id,
-        name: k.name,
-        prefix: k.prefix,
-        created_at: k.created_at,
-        last_used_at: k.last_used_at,
     }
 }
 

@@ -1,4 +1,4 @@
-//! Configuration: every setting of SPEC §6 as a flag with its environment variable.
+//! Configuration: every setting of docs/configuration.md as a flag with its environment variable.
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};

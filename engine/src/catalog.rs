@@ -1,4 +1,4 @@
-//! The built-in event catalog seeded on first start (SPEC §8): names,
+//! The built-in event catalog seeded on first start (docs/api.md#events): names,
 //! descriptions, object names and realistic example inputs, plus the helper
 //! that turns an event input into the "event view" formats and templates see.
 
@@ -81,7 +81,7 @@ static BUILTIN: [EventTypeSpec; 19] = [
         "A test event sent from the console or API to check that an endpoint receives and verifies Herald's deliveries."),
 ];
 
-/// The built-in catalog, in SPEC §8 order.
+/// The built-in catalog, in the documented order.
 pub fn builtin() -> &'static [EventTypeSpec] {
     &BUILTIN
 }

@@ -1,4 +1,4 @@
-//! End-to-end delivery behaviour (SPEC §2, §3): what a receiver gets, how outcomes are
+//! End-to-end delivery behaviour (docs/receiving.md, docs/delivery.md): what a receiver gets, how outcomes are
 //! classified and retried, fan-out and filters, manual actions, rotation, test sends.
 //! Real SQLite file, real HTTP receivers on 127.0.0.1, a manual clock and zero jitter.
 mod common;

@@ -485,7 +485,7 @@ async fn default_retry_schedule_on_the_manual_clock() {
     assert_eq!(started, times);
     assert_eq!(d.attempts[8].next_retry_at, None);
     assert!(d.attempts.iter().all(|a| a.response_status == Some(500)));
-    // Roughly a day in all (SPEC §3).
+    // Roughly a day in all (docs/delivery.md#retry-policy).
     let total_h = (at - T0) as f64 / 3_600_000.0;
     assert!((17.0..18.0).contains(&total_h), "{total_h} h");
 

@@ -1,5 +1,5 @@
 //! Canary: signing secrets and protected header values never reach the database file in
-//! the clear (SPEC §7), and a database refuses a different master key.
+//! the clear (docs/console.md#secrets), and a database refuses a different master key.
 mod common;
 
 use base64::Engine as _;

@@ -1,4 +1,4 @@
-//! The REST API (`/api/v1`, SPEC §4). Handlers are thin: parse, authorise, call the
+//! The REST API (`/api/v1`, docs/api.md). Handlers are thin: parse, authorise, call the
 //! engine, map errors. The router and the OpenAPI document are built from the same
 //! annotations, so a route cannot be missing from `openapi.json`.
 mod deliveries;

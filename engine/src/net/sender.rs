@@ -1,4 +1,4 @@
-//! The one guarded outbound HTTP client (SPEC §7). Herald resolves every host itself,
+//! The one guarded outbound HTTP client (docs/delivery.md#outbound-guard). Herald resolves every host itself,
 //! vets every address (netguard) and hands reqwest only the vetted addresses, so the
 //! connection is pinned to what was checked. http/https only, no redirects, no proxies,
 //! connect timeout 5 s, response bodies read to at most 16 KiB.

@@ -1,4 +1,4 @@
-//! Request bodies: the `envelope` and `event` formats of SPEC §2, the `include_result`
+//! Request bodies: the `envelope` and `event` formats of docs/receiving.md#formats, the `include_result`
 //! rule, and the seam to the template-rendered chat/incident formats.
 pub mod formats;
 pub mod template;

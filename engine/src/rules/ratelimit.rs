@@ -1,5 +1,5 @@
 //! A fixed-window-free rate limit: at most `limit` events per rolling minute per caller,
-//! used for test and validate sends (SPEC §7). Pure over the time it is given.
+//! used for test and validate sends (docs/api.md#limits). Pure over the time it is given.
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 

@@ -1,4 +1,4 @@
-//! Field-level validation of webhook input (SPEC §4 "bad input"): pure rules that
+//! Field-level validation of webhook input (docs/api.md#errors): pure rules that
 //! collect every problem with its field path, so nothing is saved unless all is well.
 use std::collections::HashSet;
 

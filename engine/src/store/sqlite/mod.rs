@@ -5,6 +5,7 @@
 mod accounts;
 mod batch;
 mod checkpoint;
+mod fanout_write;
 mod health;
 mod logs;
 mod queue;

@@ -1,7 +1,17 @@
 //! Time as a dependency: the engine asks a `Clock` for "now" so retry schedules and
-//! auto-disable are tested exactly, without sleeping.
+//! auto-disable are tested exactly, without sleeping; and the one place instants are
+//! written and read as RFC 3339 text (`rfc3339`, `parse_time`).
+//!
+//! The calendar work is the `time` crate's (its RFC 3339 format and parser), chosen over
+//! `jiff` because it is already in the build (sqlx and the session store use it), its
+//! RFC 3339 parser is strict (4-digit years, real dates, offsets up to 23:59) where jiff's
+//! accepts the wider Temporal/ISO 8601 grammar, and Herald needs no time zones. Its range
+//! (years 0000–9999 in RFC 3339) bounds both directions: formatting clamps, parsing rejects.
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
@@ -45,86 +55,46 @@ impl Clock for ManualClock {
     }
 }
 
-/// RFC 3339 UTC with second precision, e.g. `2024-11-22T08:00:00Z`.
+/// The first instant RFC 3339 can write: `0000-01-01T00:00:00Z`, in unix seconds.
+const MIN_SECS: i64 = -62_167_219_200;
+/// The last whole second RFC 3339 can write: `9999-12-31T23:59:59Z`, in unix seconds.
+const MAX_SECS: i64 = 253_402_300_799;
+
+/// RFC 3339 UTC with second precision, e.g. `2024-11-22T08:00:00Z` (milliseconds are
+/// dropped, rounding down). Instants outside the years 0000–9999, which RFC 3339 cannot
+/// write, are clamped to `0000-01-01T00:00:00Z` / `9999-12-31T23:59:59Z`.
 pub fn rfc3339(ms: Millis) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    let secs = ms.div_euclid(1000).clamp(MIN_SECS, MAX_SECS);
+    OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
 }
 
-/// Parses RFC 3339 (`2024-11-22T08:00:00Z`, fractional seconds and offsets allowed) or
-/// plain unix seconds into milliseconds.
+/// Parses RFC 3339 (`2024-11-22T08:00:00Z`; `T`, `t` or a space between date and time;
+/// `Z`, `z` or a `±HH:MM` offset; fractional seconds of any length, cut to milliseconds)
+/// or plain unix seconds (`1732262400`, optionally signed) into milliseconds. Leading and
+/// trailing whitespace is ignored. A leap second (`:60`) is the first instant of the next
+/// minute. `None` for anything else, for dates that do not exist (`2024-02-30`), and for
+/// unix seconds outside the years 0000–9999.
 pub fn parse_time(s: &str) -> Option<Millis> {
     let s = s.trim();
     if let Ok(secs) = s.parse::<i64>() {
-        return Some(secs * 1000);
+        return (MIN_SECS..=MAX_SECS).contains(&secs).then(|| secs * 1000);
     }
-    let b = s.as_bytes();
-    if b.len() < 19
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
-    {
+    // `time` accepts any byte between date and time; Herald accepts the three RFC 3339 names.
+    if !matches!(s.as_bytes().get(10), Some(b'T' | b't' | b' ')) {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
-        return None;
-    }
-    let mut rest = &s[19..];
-    let mut frac_ms = 0i64;
-    if let Some(r) = rest.strip_prefix('.') {
-        let digits: String = r.chars().take_while(|c| c.is_ascii_digit()).collect();
-        if digits.is_empty() {
-            return None;
-        }
-        let padded = format!("{:0<3}", &digits[..digits.len().min(3)]);
-        frac_ms = padded.parse().ok()?;
-        rest = &r[digits.len()..];
-    }
-    let offset_s = match rest {
-        "Z" | "z" => 0,
-        o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) && &o[3..4] == ":" => {
-            let sign = if o.starts_with('-') { -1 } else { 1 };
-            sign * (o[1..3].parse::<i64>().ok()? * 3600 + o[4..6].parse::<i64>().ok()? * 60)
-        }
-        _ => return None,
+    // `time` reads a leap second as 23:59:59.999999999 and only at the end of a month;
+    // Herald has always read `:60` as the next minute's first instant, wherever it is.
+    let (text, leap_ms) = match (s.get(..17), s.get(17..19), s.get(19..)) {
+        (Some(head), Some("60"), Some(tail)) => (format!("{head}59{tail}"), 1000),
+        _ => (s.to_string(), 0),
     };
-    let days = days_from_civil(y, mo, d);
-    Some(((days * 86_400 + h * 3600 + mi * 60 + se) - offset_s) * 1000 + frac_ms)
-}
-
-// Howard Hinnant's civil calendar algorithms.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let t = OffsetDateTime::parse(&text, &Rfc3339).ok()?;
+    let ms = t.unix_timestamp_nanos().div_euclid(1_000_000);
+    i64::try_from(ms).ok().map(|ms| ms + leap_ms)
 }
 
 #[cfg(test)]
@@ -164,6 +134,82 @@ mod tests {
             "2024-11-22T08:00:00.Z",
         ] {
             assert_eq!(parse_time(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn formatting_clamps_to_what_rfc3339_can_write() {
+        let cases = [
+            (i64::MAX, "9999-12-31T23:59:59Z"),
+            (i64::MIN, "0000-01-01T00:00:00Z"),
+            (MAX_SECS * 1000 + 999, "9999-12-31T23:59:59Z"),
+            ((MAX_SECS + 1) * 1000, "9999-12-31T23:59:59Z"),
+            (MIN_SECS * 1000, "0000-01-01T00:00:00Z"),
+            (MIN_SECS * 1000 - 1, "0000-01-01T00:00:00Z"),
+            (-1, "1969-12-31T23:59:59Z"),
+            (1_732_262_400_999, "2024-11-22T08:00:00Z"),
+        ];
+        for (ms, text) in cases {
+            assert_eq!(rfc3339(ms), text, "{ms}");
+        }
+    }
+
+    #[test]
+    fn parsing_edges() {
+        let cases: &[(&str, Option<Millis>)] = &[
+            // Overflowing or out-of-range unix seconds: None, never a panic or a wrap.
+            ("9223372036854775807", None),
+            ("-9223372036854775808", None),
+            ("9223372036854776", None),
+            ("253402300800", None),
+            ("253402300799", Some(253_402_300_799_000)),
+            ("-62167219200", Some(-62_167_219_200_000)),
+            ("-62167219201", None),
+            ("+60", Some(60_000)),
+            ("-1", Some(-1000)),
+            ("  1732262400\n", Some(1_732_262_400_000)),
+            // Years beyond 9999 are not RFC 3339.
+            ("10000-01-01T00:00:00Z", None),
+            ("99999999999-01-01T00:00:00Z", None),
+            ("9999-12-31T23:59:59Z", Some(253_402_300_799_000)),
+            ("0000-01-01T00:00:00Z", Some(-62_167_219_200_000)),
+            // The separators RFC 3339 names.
+            ("2024-11-22t08:00:00z", Some(1_732_262_400_000)),
+            ("2024-11-22 08:00:00Z", Some(1_732_262_400_000)),
+            ("2024-11-22X08:00:00Z", None),
+            ("2024-11-22é08:00:00Z", None),
+            // Offsets, fractions.
+            ("2024-11-22T08:00:00-00:30", Some(1_732_264_200_000)),
+            ("2024-11-22T08:00:00.1Z", Some(1_732_262_400_100)),
+            ("2024-11-22T24:00:00Z", None),
+            ("2024-11-22T08:00:00.123456789123Z", Some(1_732_262_400_123)),
+            ("1969-12-31T23:59:59.5009Z", Some(-500)),
+            // A leap second is the next minute's first instant.
+            ("2016-12-31T23:59:60Z", Some(1_483_228_800_000)),
+            ("2016-12-31T23:59:60.5Z", Some(1_483_228_800_500)),
+            // Better than before: these were accepted (or panicked) by the hand-written
+            // parser and are now rejected.
+            ("2024-02-30T00:00:00Z", None),
+            ("2024-11-22T08x00x00Z", None),
+            ("+024-11-22T08:00:00Z", None),
+            ("2024-11-22T08:00:00+99:99", None),
+            ("2024-11-22T08:00:00+0é00", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_time(text), *want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn round_trips_across_the_whole_range() {
+        for ms in [
+            MIN_SECS * 1000,
+            -86_400_000,
+            0,
+            1_732_262_400_000,
+            MAX_SECS * 1000,
+        ] {
+            assert_eq!(parse_time(&rfc3339(ms)), Some(ms), "{ms}");
         }
     }
 

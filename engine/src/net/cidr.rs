@@ -1,9 +1,16 @@
-//! IP networks (`Cidr`) and the operator's `HERALD_ALLOWED_TARGETS` list
-//! (`AllowList`). Re-exported from `netguard`, which uses them.
+//! IP networks (`Cidr`, over `ipnet`'s `IpNet`) and the operator's
+//! `HERALD_ALLOWED_TARGETS` list (`AllowList`). Re-exported from `ssrf`, which uses them.
+//!
+//! `ipnet` does the network arithmetic (masks, containment, display). The text form is
+//! Herald's own on top of it: a bare address is a single-host network (`10.1.2.3` =
+//! `10.1.2.3/32`), host bits are cleared (`127.9.9.9/8` = `127.0.0.0/8`), and a prefix
+//! longer than the address is its own error, none of which `IpNet::from_str` does.
 
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
+
+use ipnet::IpNet;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CidrError {
@@ -16,58 +23,52 @@ pub enum CidrError {
 /// An IPv4 or IPv6 network. Host bits are cleared on construction, so
 /// `127.0.0.1/8` equals `127.0.0.0/8`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Cidr {
-    network: IpAddr,
-    prefix: u8,
-}
-
-fn mask32(prefix: u8) -> u32 {
-    u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0)
-}
-
-fn mask128(prefix: u8) -> u128 {
-    u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0)
-}
+pub struct Cidr(IpNet);
 
 impl Cidr {
     /// `None` when `prefix` exceeds 32 (IPv4) or 128 (IPv6).
     pub fn new(addr: IpAddr, prefix: u8) -> Option<Cidr> {
-        let network = match addr {
-            IpAddr::V4(a) if prefix <= 32 => IpAddr::V4((u32::from(a) & mask32(prefix)).into()),
-            IpAddr::V6(a) if prefix <= 128 => IpAddr::V6((u128::from(a) & mask128(prefix)).into()),
-            _ => return None,
-        };
-        Some(Cidr { network, prefix })
+        IpNet::new(addr, prefix).ok().map(|net| Cidr(net.trunc()))
     }
 
     pub fn network(&self) -> IpAddr {
-        self.network
+        self.0.network()
     }
 
     pub fn prefix_len(&self) -> u8 {
-        self.prefix
+        self.0.prefix_len()
     }
 
     /// Same family and same leading `prefix` bits. An IPv4 network never
-    /// contains an IPv6 address (IPv4-mapped forms are handled by `netguard`).
+    /// contains an IPv6 address (IPv4-mapped forms are handled by `ssrf`).
     pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.network, ip) {
-            (IpAddr::V4(n), IpAddr::V4(a)) => u32::from(a) & mask32(self.prefix) == u32::from(n),
-            (IpAddr::V6(n), IpAddr::V6(a)) => u128::from(a) & mask128(self.prefix) == u128::from(n),
-            _ => false,
-        }
+        self.0.contains(&ip)
+    }
+}
+
+impl From<Cidr> for IpNet {
+    fn from(cidr: Cidr) -> IpNet {
+        cidr.0
+    }
+}
+
+impl From<IpNet> for Cidr {
+    /// Clears the host bits, as every `Cidr` does.
+    fn from(net: IpNet) -> Cidr {
+        Cidr(net.trunc())
     }
 }
 
 impl fmt::Display for Cidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.network, self.prefix)
+        fmt::Display::fmt(&self.0, f)
     }
 }
 
 impl FromStr for Cidr {
     type Err = CidrError;
-    /// `ADDRESS/PREFIX`, or a bare address (= /32 or /128).
+    /// `ADDRESS/PREFIX`, or a bare address (= /32 or /128). Surrounding
+    /// whitespace is ignored; the prefix is 1 to 3 decimal digits, no sign.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let invalid = || CidrError::Invalid(s.to_string());
         let t = s.trim();
@@ -81,8 +82,12 @@ impl FromStr for Cidr {
             None => (t, None),
         };
         let addr: IpAddr = addr.parse().map_err(|_| invalid())?;
-        let full = if addr.is_ipv4() { 32 } else { 128 };
-        Cidr::new(addr, prefix.unwrap_or(full)).ok_or_else(|| CidrError::PrefixTooLong(s.into()))
+        match prefix {
+            Some(prefix) => {
+                Cidr::new(addr, prefix).ok_or_else(|| CidrError::PrefixTooLong(s.into()))
+            }
+            None => Ok(Cidr(IpNet::from(addr))),
+        }
     }
 }
 
@@ -203,5 +208,39 @@ mod tests {
         assert!(empty.is_empty() && !empty.contains(ip("127.0.0.1")));
         assert!(AllowList::default().is_empty());
         assert!("127.0.0.0/8,bogus".parse::<AllowList>().is_err());
+    }
+
+    #[test]
+    fn errors_name_the_entry() {
+        let cases = [
+            (
+                "127.0.0.0/8, bogus",
+                "invalid CIDR \"bogus\": expected an IP address or ADDRESS/PREFIX, e.g. 127.0.0.0/8",
+            ),
+            (
+                "10.0.0.0/8,1.2.3.4/40",
+                "invalid CIDR \"1.2.3.4/40\": prefix length is larger than the address",
+            ),
+            (
+                "::/129",
+                "invalid CIDR \"::/129\": prefix length is larger than the address",
+            ),
+        ];
+        for (list, want) in cases {
+            let err = list.parse::<AllowList>().unwrap_err();
+            assert_eq!(err.to_string(), want, "{list:?}");
+        }
+    }
+
+    #[test]
+    fn ipnet_round_trip() {
+        let c: Cidr = "10.9.8.7/8".parse().unwrap();
+        let net = IpNet::from(c);
+        assert_eq!(net.to_string(), "10.0.0.0/8");
+        assert_eq!(Cidr::from(net), c);
+        let host: IpNet = "192.168.1.77/24".parse().unwrap();
+        assert_eq!(Cidr::from(host).to_string(), "192.168.1.0/24");
+        assert_eq!(c.network(), ip("10.0.0.0"));
+        assert_eq!(c.prefix_len(), 8);
     }
 }

@@ -19,6 +19,8 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use ipnet::{Ipv4Net, Ipv6Net};
+
 pub use crate::net::cidr::{AllowList, Cidr, CidrError};
 pub use crate::net::url_check::{check_url, UrlError, MAX_URL_LEN};
 
@@ -111,22 +113,19 @@ fn r(range: Range) -> BlockReason {
     BlockReason { range, via: None }
 }
 
-fn in4(ip: u32, net: [u8; 4], prefix: u32) -> bool {
-    let mask = u32::MAX.checked_shl(32 - prefix).unwrap_or(0);
-    ip & mask == u32::from_be_bytes(net)
+fn in4(ip: Ipv4Addr, net: [u8; 4], prefix: u8) -> bool {
+    Ipv4Net::new(net.into(), prefix).is_ok_and(|net| net.contains(&ip))
 }
 
-fn in6(ip: u128, net: Ipv6Addr, prefix: u32) -> bool {
-    let mask = u128::MAX.checked_shl(128 - prefix).unwrap_or(0);
-    ip & mask == u128::from(net)
+fn in6(ip: Ipv6Addr, net: Ipv6Addr, prefix: u8) -> bool {
+    Ipv6Net::new(net, prefix).is_ok_and(|net| net.contains(&ip))
 }
 
 /// The special range an IPv4 address belongs to, if any.
 pub fn special_v4(ip: Ipv4Addr) -> Option<Range> {
     use Range::*;
-    let a = u32::from(ip);
     #[rustfmt::skip]
-    let table: [([u8; 4], u32, Range); 20] = [
+    let table: [([u8; 4], u8, Range); 20] = [
         ([0, 0, 0, 0], 32, Unspecified),
         ([0, 0, 0, 0], 8, ThisNetwork),
         ([127, 0, 0, 0], 8, Loopback),
@@ -150,7 +149,7 @@ pub fn special_v4(ip: Ipv4Addr) -> Option<Range> {
     ];
     table
         .iter()
-        .find(|(net, prefix, _)| in4(a, *net, *prefix))
+        .find(|(net, prefix, _)| in4(ip, *net, *prefix))
         .map(|(_, _, range)| *range)
 }
 
@@ -175,23 +174,23 @@ fn vet_v6(ip: Ipv6Addr, allow: &AllowList) -> Result<(), BlockReason> {
     if ip.is_loopback() {
         return Err(r(Loopback));
     }
-    if in6(a, net("::ffff:0:0"), 96) {
+    if in6(ip, net("::ffff:0:0"), 96) {
         if allow.contains(IpAddr::V4(low32)) {
             return Ok(());
         }
         return vet_embedded(low32, Embedding::Mapped);
     }
-    if in6(a, net("::"), 96) {
+    if in6(ip, net("::"), 96) {
         return vet_embedded(low32, Embedding::Compatible);
     }
-    if in6(a, net("64:ff9b::"), 96) {
+    if in6(ip, net("64:ff9b::"), 96) {
         return vet_embedded(low32, Embedding::Nat64);
     }
-    if in6(a, net("2002::"), 16) {
+    if in6(ip, net("2002::"), 16) {
         return vet_embedded(Ipv4Addr::from((a >> 80) as u32), Embedding::SixToFour);
     }
     #[rustfmt::skip]
-    let table: [(&str, u32, Range); 10] = [
+    let table: [(&str, u8, Range); 10] = [
         ("64:ff9b:1::", 48, Nat64Local),
         ("2001::", 32, Teredo),
         ("2001:2::", 48, Benchmarking),
@@ -204,13 +203,13 @@ fn vet_v6(ip: Ipv6Addr, allow: &AllowList) -> Result<(), BlockReason> {
         ("fec0::", 10, SiteLocal),
     ];
     for (n, prefix, range) in &table {
-        if in6(a, net(n), *prefix) {
+        if in6(ip, net(n), *prefix) {
             return Err(r(*range));
         }
     }
     // Everything outside global unicast 2000::/3 (e.g. discard-only 100::/64)
     // is unassigned or special-purpose.
-    if !in6(a, net("2000::"), 3) {
+    if !in6(ip, net("2000::"), 3) {
         return Err(r(Reserved));
     }
     Ok(())

@@ -1,8 +1,11 @@
-//! Herald's tiny message template language, used by the chat formats to turn
-//! an event into message text.
+//! Herald's message template language, used by the chat formats to turn an
+//! event into message text. Templates run on minijinja; Herald's own syntax
+//! for `{{ }}` (below) is kept so that saved templates render as they always
+//! did.
 //!
 //! Syntax:
-//! - literal text, copied as is (a stray `}}` is literal too);
+//! - literal text, copied as is (a stray `}}`, `{%` that opens no tag, `{#`
+//!   and `%}` are literal too);
 //! - `{{ path.to.field }}`: a dotted path into the context, numeric segments
 //!   index arrays (`data.items.0.name`); whitespace inside the braces is
 //!   optional; keys may use letters, digits, `_`, `-`, `$` and `@`;
@@ -10,15 +13,47 @@
 //!   `| round(2)` (0..=10), `| upper`, `| lower`, `| default("n/a")`
 //!   (double or single quotes; `\"`, `\\`, `\n`, `\t` escapes), `| json`,
 //!   `| truncate(80)` (≥ 1);
+//! - tags, in minijinja (Jinja) syntax: `{% if data.score < 0.5 %}…{% elif …
+//!   %}…{% else %}…{% endif %}` and `{% for item in data.items %}{{ item.name
+//!   }}{% endfor %}` (with `loop.index`, `loop.first`, … and `{% else %}` for
+//!   an empty list). Inside a tag, expressions are minijinja's: keys that are
+//!   not identifiers are written `data["x-y"]`, items `data.items[0]`; the
+//!   same filters, and the tests `defined`, `undefined` and `none`. Other
+//!   Jinja tags (`set`, `macro`, `include`, …) are refused;
 //! - escape: `\{{` renders a literal `{{` (the only escape; any other
 //!   backslash is literal text).
 //!
-//! Parsing reports 1-based line/column (in chars) of the offending char.
-//! Rendering never fails: a missing path renders as "".
+//! How it maps onto minijinja (see `jinja`): the parser reads the template,
+//! keeping Herald's `{{ }}` grammar and error messages, and translates it to
+//! minijinja source: `{{ data.x-y.0 | default("–") }}` becomes
+//! `{{ __herald_path("data", "x-y", "0") | default("–") }}`, where
+//! `__herald_path` looks the path up with Herald's rules (a numeric segment
+//! indexes a list and is a key in a map; a key needs no identifier syntax);
+//! literal `{{`, `{%` and `{#` are wrapped in `{% raw %}`; tags are copied
+//! as written. Herald's filters are minijinja filters with today's semantics
+//! and the formatter prints values as Herald always has (strings raw, numbers
+//! as JSON numbers, null and missing as "", objects and arrays as compact
+//! JSON). Missing values are minijinja's chainable undefined, never an error.
+//!
+//! Errors: parsing reports 1-based line/column (in chars) of the offending
+//! char, minijinja's errors included (mapped back from the translation to the
+//! source). Rendering never fails and never panics: a template that fails at
+//! run time (a type error in a tag, or running out of fuel) renders as "" and
+//! the formats fall back to their title. Work is bounded by minijinja's fuel
+//! ([`FUEL`]), which also charges for every byte written, so the output of a
+//! template that multiplies itself is bounded too (about 64 bytes per fuel).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Serialize;
 use serde_json::{Number, Value};
 use thiserror::Error;
+
+mod jinja;
+mod parser;
+
+pub use jinja::FUEL;
 
 /// Why a template was rejected. `line` and `column` are 1-based and count
 /// chars, pointing at the offending character.
@@ -30,18 +65,23 @@ pub struct TemplateError {
     pub message: String,
 }
 
-/// A parsed template. `Template::default()` renders to "".
-#[derive(Debug, Clone, PartialEq, Default)]
+/// A parsed and compiled template. `Template::default()` renders to "".
+/// Cloning is cheap (the compiled form is shared); two templates are equal
+/// when their source is.
+#[derive(Debug, Clone, Default)]
 pub struct Template {
-    segments: Vec<Segment>,
+    source: Arc<str>,
+    paths: Arc<[String]>,
+    compiled: Option<Arc<jinja::Compiled>>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum Segment {
-    Text(String),
-    Expr(Expr),
+impl PartialEq for Template {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
 }
 
+/// A `{{ }}` expression: a path and its filters.
 #[derive(Debug, Clone, PartialEq)]
 struct Expr {
     path: Vec<String>,
@@ -59,8 +99,19 @@ enum Filter {
     Truncate(usize),
 }
 
+/// The filters, by name.
+const FILTER_NAMES: &[&str] = &[
+    "percent", "round", "upper", "lower", "default", "json", "truncate",
+];
+
 /// Names accepted after `|`, for error messages.
-const FILTER_NAMES: &str = "percent, round(n), upper, lower, default(\"x\"), json, truncate(n)";
+const FILTER_HELP: &str = "percent, round(n), upper, lower, default(\"x\"), json, truncate(n)";
+
+/// The tests `is` accepts in tags.
+const TEST_NAMES: &[&str] = &["defined", "undefined", "none"];
+
+const ROUND_HELP: &str = "round needs an integer argument from 0 to 10, e.g. round(2)";
+const TRUNCATE_HELP: &str = "truncate needs an integer argument of at least 1, e.g. truncate(80)";
 
 /// Message used by [`check`] when a template renders to whitespace only.
 pub const EMPTY_RENDER_MESSAGE: &str = "renders to nothing for the example payload";
@@ -70,11 +121,12 @@ pub fn parse(src: &str) -> Result<Template, TemplateError> {
     Template::parse(src)
 }
 
-/// Parse `src`, then reject it when rendering `example` gives only
-/// whitespace (error at 1:1 with [`EMPTY_RENDER_MESSAGE`]).
+/// Parse `src`, then render `example` with it: a run-time error is reported
+/// at its position, and output that is only whitespace is rejected (at 1:1
+/// with [`EMPTY_RENDER_MESSAGE`]).
 pub fn check(src: &str, example: &Value) -> Result<(), TemplateError> {
     let template = Template::parse(src)?;
-    if template.render(example).trim().is_empty() {
+    if template.try_render(example)?.trim().is_empty() {
         return Err(TemplateError {
             line: 1,
             column: 1,
@@ -84,47 +136,88 @@ pub fn check(src: &str, example: &Value) -> Result<(), TemplateError> {
     Ok(())
 }
 
+/// Compiled templates by source, so that the templates of a webhook (parsed
+/// again for every delivery) and the defaults compile once. Bounded: it is
+/// emptied when full, and long sources are not kept.
+fn cache() -> &'static Mutex<HashMap<Arc<str>, Template>> {
+    static CACHE: OnceLock<Mutex<HashMap<Arc<str>, Template>>> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+const CACHE_ENTRIES: usize = 512;
+const CACHE_MAX_SOURCE: usize = 16 * 1024;
+
 impl Template {
     /// Parse `src`; see the module docs for the syntax.
     pub fn parse(src: &str) -> Result<Template, TemplateError> {
-        parser::parse(src).map(|segments| Template { segments })
-    }
-
-    /// The dotted paths this template reads, in order of appearance.
-    pub fn paths(&self) -> Vec<String> {
-        self.segments
+        let cacheable = src.len() <= CACHE_MAX_SOURCE;
+        if cacheable {
+            if let Some(hit) = cache().lock().ok().and_then(|c| c.get(src).cloned()) {
+                return Ok(hit);
+            }
+        }
+        let pieces = parser::parse(src)?;
+        let paths = pieces
             .iter()
-            .filter_map(|segment| match segment {
-                Segment::Expr(expr) => Some(expr.path.join(".")),
-                Segment::Text(_) => None,
+            .filter_map(|piece| match &piece.kind {
+                parser::PieceKind::Expr(expr) => Some(expr.path.join(".")),
+                _ => None,
             })
-            .collect()
+            .collect();
+        let compiled = if pieces.is_empty() {
+            None
+        } else {
+            Some(Arc::new(jinja::Compiled::new(src, &pieces)?))
+        };
+        let template = Template {
+            source: src.into(),
+            paths,
+            compiled,
+        };
+        if cacheable {
+            if let Ok(mut cache) = cache().lock() {
+                if cache.len() >= CACHE_ENTRIES {
+                    cache.clear();
+                }
+                cache.insert(template.source.clone(), template.clone());
+            }
+        }
+        Ok(template)
     }
 
-    /// Render against `ctx` (the event view). Never fails.
+    /// The template as written.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The dotted paths its `{{ }}` expressions read, in order of
+    /// appearance (paths inside tags are not listed).
+    pub fn paths(&self) -> Vec<String> {
+        self.paths.to_vec()
+    }
+
+    /// Render against `ctx` (the event view). Never fails: a run-time error
+    /// renders as "" (see [`Template::try_render`]).
     pub fn render(&self, ctx: &Value) -> String {
-        self.render_with(ctx, |s| s.to_string())
+        self.try_render(ctx).unwrap_or_default()
+    }
+
+    /// Render, reporting a run-time error (a type error in a tag, running
+    /// out of fuel) with its position.
+    pub fn try_render(&self, ctx: &Value) -> Result<String, TemplateError> {
+        match &self.compiled {
+            Some(compiled) => compiled.render(ctx, None),
+            None => Ok(String::new()),
+        }
     }
 
     /// Render, passing every expression's output (not the literal text)
     /// through `escape`; Slack uses it to neutralise `<`, `>` and `&`.
+    /// Never fails, like [`Template::render`].
     pub fn render_with(&self, ctx: &Value, escape: impl Fn(&str) -> String) -> String {
-        let mut out = String::new();
-        for segment in &self.segments {
-            match segment {
-                Segment::Text(text) => out.push_str(text),
-                Segment::Expr(expr) => {
-                    let mut value = resolve(ctx, &expr.path).cloned();
-                    for filter in &expr.filters {
-                        value = apply(filter, value);
-                    }
-                    if let Some(v) = value {
-                        out.push_str(&escape(&value_text(&v)));
-                    }
-                }
-            }
+        match &self.compiled {
+            Some(compiled) => compiled.render(ctx, Some(&escape)).unwrap_or_default(),
+            None => String::new(),
         }
-        out
     }
 }
 
@@ -153,48 +246,6 @@ pub fn truncate_chars(s: &str, max: usize) -> String {
     let mut out = kept.trim_end().to_string();
     out.push('…');
     out
-}
-
-fn resolve<'a>(ctx: &'a Value, path: &[String]) -> Option<&'a Value> {
-    let mut current = ctx;
-    for segment in path {
-        current = match current {
-            Value::Object(map) => map.get(segment)?,
-            Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(current)
-}
-
-fn apply(filter: &Filter, value: Option<Value>) -> Option<Value> {
-    match filter {
-        Filter::Percent => value.map(|v| match v.as_f64().and_then(percent) {
-            Some(text) => Value::String(text),
-            None => v,
-        }),
-        Filter::Round(places) => value.map(|v| round(v, *places)),
-        Filter::Upper => value.map(|v| match v {
-            Value::String(s) => Value::String(s.to_uppercase()),
-            other => other,
-        }),
-        Filter::Lower => value.map(|v| match v {
-            Value::String(s) => Value::String(s.to_lowercase()),
-            other => other,
-        }),
-        Filter::Default(fallback) => match value {
-            None | Some(Value::Null) => Some(Value::String(fallback.clone())),
-            Some(Value::String(s)) if s.is_empty() => Some(Value::String(fallback.clone())),
-            other => other,
-        },
-        Filter::Json => Some(Value::String(match value {
-            Some(v) => serde_json::to_string(&v).unwrap_or_default(),
-            None => "null".to_string(),
-        })),
-        Filter::Truncate(max) => {
-            value.map(|v| Value::String(truncate_chars(&value_text(&v), *max)))
-        }
-    }
 }
 
 /// `0.873` → "87.3%", `1` → "100%"; None when the result is not finite.
@@ -237,8 +288,6 @@ fn round(value: Value, places: usize) -> Value {
         .map(Value::Number)
         .unwrap_or(value)
 }
-
-mod parser;
 
 #[cfg(test)]
 mod tests;

@@ -1,18 +1,100 @@
-//! The template parser: turns template source into segments, reporting
-//! 1-based line/column (in chars) of the offending character on error.
+//! The template parser: reads Herald's template text, reporting 1-based
+//! line/column (in chars) of the offending character on error, into pieces
+//! (literal text, `{{ }}` expressions, `{% %}` tags) that `translate` turns
+//! into minijinja source.
+//!
+//! `{{ }}` keeps Herald's own grammar (dotted paths with numeric and `-$@`
+//! segments, Herald's filters, its error messages); a `{% %}` tag is copied
+//! to minijinja as written once its tag name, filters and tests are checked
+//! here, so that unknown names are refused at save with a position even in a
+//! branch the example payload does not reach.
 
-use super::{Expr, Filter, Segment, TemplateError, FILTER_NAMES};
+use super::{Expr, Filter, TemplateError, FILTER_NAMES, TEST_NAMES};
 
-/// Parse `src` into literal and expression segments.
-pub(super) fn parse(src: &str) -> Result<Vec<Segment>, TemplateError> {
+/// The tags a template may use; minijinja parses their contents.
+const TAGS: &[&str] = &["if", "elif", "else", "endif", "for", "endfor"];
+
+/// Jinja tag names Herald refuses (rather than print as text): they capture
+/// or replace output, load other templates, or change escaping.
+const REFUSED_TAGS: &[&str] = &[
+    "set",
+    "endset",
+    "raw",
+    "endraw",
+    "macro",
+    "endmacro",
+    "call",
+    "endcall",
+    "filter",
+    "endfilter",
+    "with",
+    "endwith",
+    "block",
+    "endblock",
+    "extends",
+    "include",
+    "import",
+    "from",
+    "autoescape",
+    "endautoescape",
+    "do",
+    "break",
+    "continue",
+];
+
+/// One part of a template, with the char range it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Piece {
+    /// Index of the first char in the source.
+    pub start: usize,
+    /// Newlines in the piece's source (kept in the translation so that
+    /// minijinja's line numbers stay the source's).
+    pub newlines: usize,
+    pub kind: PieceKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum PieceKind {
+    /// Literal text, escapes resolved (`\{{` is `{{` here).
+    Text { text: String, verbatim: bool },
+    /// A `{{ }}` expression.
+    Expr(Expr),
+    /// A `{% %}` tag, exactly as written (delimiters included).
+    Tag(String),
+}
+
+/// Parse `src` into pieces.
+pub(super) fn parse(src: &str) -> Result<Vec<Piece>, TemplateError> {
     Parser {
         chars: src.chars().collect(),
     }
     .run()
 }
 
+/// 1-based line and column (in chars) of char `index` of `chars`.
+pub(super) fn position(chars: impl IntoIterator<Item = char>, index: usize) -> (usize, usize) {
+    let (mut line, mut column) = (1, 1);
+    for c in chars.into_iter().take(index) {
+        if c == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    (line, column)
+}
+
 fn is_key_char(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '_' | '-' | '$' | '@')
+}
+
+fn is_ident_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_'
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
 }
 
 /// A filter argument as written.
@@ -31,15 +113,7 @@ impl Parser {
     }
 
     fn error(&self, index: usize, message: impl Into<String>) -> TemplateError {
-        let (mut line, mut column) = (1, 1);
-        for &c in self.chars.iter().take(index) {
-            if c == '\n' {
-                line += 1;
-                column = 1;
-            } else {
-                column += 1;
-            }
-        }
+        let (line, column) = position(self.chars.iter().copied(), index);
         TemplateError {
             line,
             column,
@@ -47,35 +121,105 @@ impl Parser {
         }
     }
 
-    fn run(&self) -> Result<Vec<Segment>, TemplateError> {
-        let mut segments = Vec::new();
+    fn newlines(&self, start: usize, end: usize) -> usize {
+        self.chars[start..end]
+            .iter()
+            .filter(|&&c| c == '\n')
+            .count()
+    }
+
+    fn run(&self) -> Result<Vec<Piece>, TemplateError> {
+        let mut pieces = Vec::new();
         let mut text = String::new();
+        let mut text_start = 0;
+        let mut verbatim = true;
         let mut i = 0;
         while i < self.chars.len() {
             let c = self.chars[i];
+            let tag = if c == '{' && self.at(i + 1) == Some('%') {
+                self.tag_name(i)?
+            } else {
+                None
+            };
             if c == '\\' && self.at(i + 1) == Some('{') && self.at(i + 2) == Some('{') {
                 text.push_str("{{");
+                verbatim = false;
                 i += 3;
-            } else if c == '{' && self.at(i + 1) == Some('{') {
+            } else if (c == '{' && self.at(i + 1) == Some('{')) || tag.is_some() {
                 if !text.is_empty() {
-                    segments.push(Segment::Text(std::mem::take(&mut text)));
+                    pieces.push(Piece {
+                        start: text_start,
+                        newlines: text.matches('\n').count(),
+                        kind: PieceKind::Text {
+                            text: std::mem::take(&mut text),
+                            verbatim,
+                        },
+                    });
                 }
-                let close = self.find_close(i)?;
-                segments.push(Segment::Expr(self.expr(i + 2, close)?));
-                i = close + 2;
+                let (kind, end) = match tag {
+                    Some(name) => {
+                        let close = self.find_close(i, '%')?;
+                        self.check_tag(i + 2, close, &name)?;
+                        let source: String = self.chars[i..close + 2].iter().collect();
+                        (PieceKind::Tag(source), close + 2)
+                    }
+                    None => {
+                        let close = self.find_close(i, '}')?;
+                        (PieceKind::Expr(self.expr(i + 2, close)?), close + 2)
+                    }
+                };
+                pieces.push(Piece {
+                    start: i,
+                    newlines: self.newlines(i, end),
+                    kind,
+                });
+                i = end;
+                text_start = i;
+                verbatim = true;
             } else {
                 text.push(c);
                 i += 1;
             }
         }
         if !text.is_empty() {
-            segments.push(Segment::Text(text));
+            pieces.push(Piece {
+                start: text_start,
+                newlines: text.matches('\n').count(),
+                kind: PieceKind::Text { text, verbatim },
+            });
         }
-        Ok(segments)
+        Ok(pieces)
     }
 
-    /// Index of the `}}` closing the `{{` at `open`, skipping quoted strings.
-    fn find_close(&self, open: usize) -> Result<usize, TemplateError> {
+    /// The name of the tag a `{%` at `open` starts, or `None` when it starts
+    /// none (then it is literal text, as it always was). A Jinja tag Herald
+    /// does not offer is an error.
+    fn tag_name(&self, open: usize) -> Result<Option<String>, TemplateError> {
+        let mut i = open + 2;
+        if matches!(self.at(i), Some('-' | '+')) {
+            i += 1;
+        }
+        while self.at(i).is_some_and(char::is_whitespace) {
+            i += 1;
+        }
+        let start = i;
+        while self.at(i).is_some_and(is_ident_char) {
+            i += 1;
+        }
+        let name: String = self.chars[start..i].iter().collect();
+        if TAGS.contains(&name.as_str()) {
+            Ok(Some(name))
+        } else if REFUSED_TAGS.contains(&name.as_str()) {
+            let message = format!("unsupported tag `{name}` (supported: {})", TAGS.join(", "));
+            Err(self.error(start, message))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Index of the `}}` (or `%}`) closing the `{{` (or `{%`) at `open`,
+    /// skipping quoted strings.
+    fn find_close(&self, open: usize, mark: char) -> Result<usize, TemplateError> {
         let mut i = open + 2;
         let mut quote: Option<(char, usize)> = None;
         while let Some(c) = self.at(i) {
@@ -88,15 +232,88 @@ impl Parser {
                     }
                 }
                 None if c == '"' || c == '\'' => quote = Some((c, i)),
-                None if c == '}' && self.at(i + 1) == Some('}') => return Ok(i),
+                None if c == mark && self.at(i + 1) == Some('}') => return Ok(i),
                 None => {}
             }
             i += 1;
         }
         Err(match quote {
             Some((_, start)) => self.error(start, "unterminated string"),
+            None if mark == '%' => self.error(open, "unclosed `{%` (expected `%}`)"),
             None => self.error(open, "unclosed `{{` (expected `}}`)"),
         })
+    }
+
+    /// Check the filters and tests a tag's expression names (`| name`,
+    /// `is [not] name`), which minijinja would only find when it runs them.
+    fn check_tag(&self, start: usize, end: usize, tag: &str) -> Result<(), TemplateError> {
+        let mut i = start;
+        let mut after_bar = false;
+        let mut after_is = false;
+        let mut after_dot = false;
+        while i < end {
+            let c = self.chars[i];
+            if c.is_whitespace() {
+                i += 1;
+                continue;
+            }
+            if c == '"' || c == '\'' {
+                // find_close already checked the string ends before `end`.
+                i += 1;
+                while i < end && self.chars[i] != c {
+                    i += if self.chars[i] == '\\' { 2 } else { 1 };
+                }
+                i += 1;
+                after_bar = false;
+                after_is = false;
+                after_dot = false;
+                continue;
+            }
+            if c.is_ascii_digit() {
+                while i < end && (is_ident_char(self.chars[i]) || self.chars[i] == '.') {
+                    i += 1;
+                }
+                after_bar = false;
+                after_is = false;
+                after_dot = false;
+                continue;
+            }
+            if is_ident_start(c) {
+                let word_start = i;
+                while i < end && is_ident_char(self.chars[i]) {
+                    i += 1;
+                }
+                let word: String = self.chars[word_start..i].iter().collect();
+                if after_bar {
+                    if !FILTER_NAMES.contains(&word.as_str()) {
+                        let message =
+                            format!("unknown filter `{word}` (known: {})", super::FILTER_HELP);
+                        return Err(self.error(word_start, message));
+                    }
+                    after_bar = false;
+                } else if after_is {
+                    if word != "not" {
+                        if !TEST_NAMES.contains(&word.as_str()) {
+                            let message =
+                                format!("unknown test `{word}` (known: {})", TEST_NAMES.join(", "));
+                            return Err(self.error(word_start, message));
+                        }
+                        after_is = false;
+                    }
+                } else if word == "is" && !after_dot {
+                    after_is = true;
+                } else if word == "recursive" && tag == "for" && !after_dot {
+                    return Err(self.error(word_start, "recursive loops are not supported"));
+                }
+                after_dot = false;
+                continue;
+            }
+            after_bar = c == '|';
+            after_is = false;
+            after_dot = c == '.';
+            i += 1;
+        }
+        Ok(())
     }
 
     fn skip_ws(&self, mut i: usize, end: usize) -> usize {
@@ -180,7 +397,7 @@ impl Parser {
             }
             "percent" | "upper" | "lower" | "json" | "round" | "truncate" | "default" => {}
             _ => {
-                let message = format!("unknown filter `{name}` (known: {FILTER_NAMES})");
+                let message = format!("unknown filter `{name}` (known: {})", super::FILTER_HELP);
                 return Err(self.error(name_start, message));
             }
         }
@@ -198,18 +415,12 @@ impl Parser {
             ("round", Some((Arg::Int(n), _))) if (0..=10).contains(&n) => Filter::Round(n as usize),
             ("round", arg) => {
                 let at = arg.map_or(name_start, |(_, at)| at);
-                return Err(self.error(
-                    at,
-                    "round needs an integer argument from 0 to 10, e.g. round(2)",
-                ));
+                return Err(self.error(at, super::ROUND_HELP));
             }
             ("truncate", Some((Arg::Int(n), _))) if n >= 1 => Filter::Truncate(n as usize),
             ("truncate", arg) => {
                 let at = arg.map_or(name_start, |(_, at)| at);
-                return Err(self.error(
-                    at,
-                    "truncate needs an integer argument of at least 1, e.g. truncate(80)",
-                ));
+                return Err(self.error(at, super::TRUNCATE_HELP));
             }
             ("default", Some((Arg::Str(s), _))) => Filter::Default(s),
             (_, arg) => {

@@ -1,5 +1,7 @@
 //! Tests for the template language: parse error positions, rendering of
-//! paths and values, every filter, escapes and `check`.
+//! paths and values, every filter, escapes and `check`; then the minijinja
+//! side: `{% if %}` and `{% for %}` tags, delimiters that stay literal,
+//! positions of tag and run-time errors, escaping in tags, and fuel.
 
 use super::*;
 use serde_json::json;
@@ -269,4 +271,309 @@ fn paths_lists_expressions() {
     assert_eq!(t.paths(), ["data.x", "project"]);
     assert!(Template::default().paths().is_empty());
     assert_eq!(Template::default().render(&ctx()), "");
+}
+
+// ---- minijinja: tags, literal delimiters, errors, bounds ------------------
+
+#[test]
+fn if_tags() {
+    let cases: &[(&str, &str)] = &[
+        ("{% if t %}yes{% endif %}", "yes"),
+        ("{% if nul %}yes{% else %}no{% endif %}", "no"),
+        ("{% if missing %}yes{% else %}no{% endif %}", "no"),
+        ("{% if missing.deep.path %}yes{% else %}no{% endif %}", "no"),
+        (
+            "{% if n > 0.9 %}high{% elif n > 0.5 %}mid{% else %}low{% endif %}",
+            "mid",
+        ),
+        (
+            "{% if s == \"Hello World\" and i >= 42 %}both{% endif %}",
+            "both",
+        ),
+        ("{% if not empty %}empty{% endif %}", "empty"),
+        ("{% if obj.b | json == '[1,2]' %}list{% endif %}", "list"),
+        (
+            "{% if s | lower == 'hello world' %}lower{% endif %}",
+            "lower",
+        ),
+        (
+            "{% if missing | default('x') == 'x' %}dflt{% endif %}",
+            "dflt",
+        ),
+        (
+            "{% if i is defined and missing is undefined %}tests{% endif %}",
+            "tests",
+        ),
+        (
+            "{% if nul is none and i is not none %}none{% endif %}",
+            "none",
+        ),
+        ("{% if obj[\"a\"] == 1 %}item{% endif %}", "item"),
+        ("{% if 2 in obj.b %}in{% endif %}", "in"),
+        // Whitespace control, as in Jinja.
+        ("a  {%- if t -%}  b  {%- endif -%}  c", "abc"),
+        // Expressions print as always inside a branch.
+        (
+            "{% if t %}{{ n | percent }} of {{ arr.0.name | upper }}{% endif %}",
+            "87.3% of FIRST",
+        ),
+        ("{% if t %}\\{{ s }}{% endif %}", "{{ s }}"),
+    ];
+    for (src, want) in cases {
+        assert_eq!(render(src), *want, "{src:?}");
+    }
+}
+
+#[test]
+fn for_tags() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "{% for x in arr %}{{ x.name }}{% if not loop.last %}, {% endif %}{% endfor %}",
+            "first, second",
+        ),
+        (
+            "{% for x in arr %}{{ loop.index }}. {{ x.name | upper }}\n{% endfor %}",
+            "1. FIRST\n2. SECOND\n",
+        ),
+        ("{% for x in obj.b %}[{{ x }}]{% endfor %}", "[1][2]"),
+        (
+            "{% for x in missing %}x{% else %}nothing{% endfor %}",
+            "nothing",
+        ),
+        (
+            "{% for x in empty %}x{% else %}nothing{% endfor %}",
+            "nothing",
+        ),
+        ("{% for k in obj %}{{ k }};{% endfor %}", "a;b;"),
+        (
+            "{% for x in arr %}{% for y in obj.b %}{{ x.name }}{{ y }} {% endfor %}{% endfor %}",
+            "first1 first2 second1 second2 ",
+        ),
+        // Loop variables take Herald's path syntax in `{{ }}`.
+        (
+            "{% for r in rows %}{{ r.x-y }}/{{ r.items.1 }}/{{ r.$k }} {% endfor %}",
+            "a/2/d b/4/e ",
+        ),
+        ("{% for x in arr %}\\{{ x }}{% endfor %}", "{{ x }}{{ x }}"),
+    ];
+    let mut c = ctx();
+    c["rows"] = json!([
+        {"x-y": "a", "items": [1, 2], "$k": "d"},
+        {"x-y": "b", "items": [3, 4], "$k": "e"}
+    ]);
+    for (src, want) in cases {
+        let out = parse(src)
+            .unwrap_or_else(|e| panic!("{src:?}: {e}"))
+            .render(&c);
+        assert_eq!(out, *want, "{src:?}");
+    }
+}
+
+#[test]
+fn delimiters_that_open_nothing_stay_literal() {
+    let cases: &[(&str, &str)] = &[
+        ("{# not a comment #} {{ i }}", "{# not a comment #} 42"),
+        ("50 {% done", "50 {% done"),
+        ("{%}", "{%}"),
+        ("{% iff %} {%- 5 %}", "{% iff %} {%- 5 %}"),
+        ("100%} and #} and }}", "100%} and #} and }}"),
+        ("a{ {{ i }} {", "a{ 42 {"),
+        ("{", "{"),
+        ("{#", "{#"),
+        ("\\{{ a }} \\{{{ i }}", "{{ a }} {{{ i }}"),
+        ("keep\n", "keep\n"),
+        ("\n\n{{ i }}\n\n", "\n\n42\n\n"),
+    ];
+    for (src, want) in cases {
+        assert_eq!(render(src), *want, "{src:?}");
+    }
+}
+
+#[test]
+fn default_strings_survive_translation() {
+    for fallback in [
+        "a\"b",
+        "back\\slash",
+        "new\nline",
+        "}} %} #} {{ {% {#",
+        "{% endraw %}",
+        "tab\tend",
+        "日本",
+    ] {
+        let mut literal = String::from("\"");
+        for c in fallback.chars() {
+            match c {
+                '"' => literal.push_str("\\\""),
+                '\\' => literal.push_str("\\\\"),
+                '\n' => literal.push_str("\\n"),
+                '\t' => literal.push_str("\\t"),
+                c => literal.push(c),
+            }
+        }
+        literal.push('"');
+        let src = format!("{{{{ missing | default({literal}) }}}}");
+        assert_eq!(render(&src), fallback, "{src:?}");
+    }
+}
+
+#[test]
+fn tag_errors_have_positions() {
+    let cases: &[(&str, usize, usize, &str)] = &[
+        ("{% set x = 1 %}", 1, 4, "unsupported tag `set`"),
+        ("{% raw", 1, 4, "unsupported tag `raw`"),
+        ("a\n {%- include 'x' %}", 2, 6, "unsupported tag `include`"),
+        (
+            "{% if s | bogus %}x{% endif %}",
+            1,
+            11,
+            "unknown filter `bogus`",
+        ),
+        (
+            "{% for x in arr | sort %}{% endfor %}",
+            1,
+            19,
+            "unknown filter `sort`",
+        ),
+        ("{% if s is odd %}x{% endif %}", 1, 12, "unknown test `odd`"),
+        (
+            "{% if s is not even %}x{% endif %}",
+            1,
+            16,
+            "unknown test `even`",
+        ),
+        (
+            "{% for x in arr recursive %}{% endfor %}",
+            1,
+            17,
+            "recursive loops are not supported",
+        ),
+        ("ok\n{% if s ", 2, 1, "unclosed `{%`"),
+        ("{% if s == 'x %}", 1, 12, "unterminated string"),
+        ("a\n  {% endif %}", 2, 6, "unknown statement endif"),
+        ("{% if s %}yes", 1, 11, "unexpected end of input"),
+        ("x\n\n {% for %}{% endfor %}", 3, 9, "syntax error"),
+        ("日本語 {% if %}{% endif %}", 1, 11, "syntax error"),
+        (
+            "{{ s\n | upper\n }}\n{% if %}{% endif %}",
+            4,
+            7,
+            "syntax error",
+        ),
+        ("\\{{ x }} {% if %}{% endif %}", 1, 16, "syntax error"),
+        ("{# #}{% if %}{% endif %}", 1, 12, "syntax error"),
+    ];
+    for (src, line, column, needle) in cases {
+        let err = Template::parse(src).expect_err(src);
+        assert_eq!((err.line, err.column), (*line, *column), "{src:?}: {err}");
+        assert!(
+            err.message.contains(needle),
+            "{src:?}: {:?} lacks {needle:?}",
+            err.message
+        );
+    }
+}
+
+#[test]
+fn run_time_errors_fail_check_and_render_empty() {
+    let example = ctx();
+    let cases: &[(&str, usize, usize, &str)] = &[
+        ("{% for x in i %}{{ x }}{% endfor %}", 1, 13, "not iterable"),
+        (
+            "ok\n{% if f | round(99) %}x{% endif %}",
+            2,
+            11,
+            "round needs an integer",
+        ),
+        (
+            "{% if s | truncate(0) %}x{% endif %}",
+            1,
+            11,
+            "truncate needs an integer",
+        ),
+        (
+            "{% if s | upper(1) %}x{% endif %}",
+            1,
+            11,
+            "too many arguments",
+        ),
+    ];
+    for (src, line, column, needle) in cases {
+        let template = parse(src).unwrap_or_else(|e| panic!("{src:?}: {e}"));
+        let err = template.try_render(&example).unwrap_err();
+        assert_eq!((err.line, err.column), (*line, *column), "{src:?}: {err}");
+        assert!(err.message.contains(needle), "{src:?}: {err}");
+        assert_eq!(check(src, &example), Err(err), "{src:?}");
+        assert_eq!(template.render(&example), "", "{src:?}");
+        assert_eq!(
+            template.render_with(&example, str::to_string),
+            "",
+            "{src:?}"
+        );
+    }
+}
+
+#[test]
+fn render_with_escapes_values_in_tags_but_not_their_text() {
+    let t = parse(
+        "<{% for v in vs %}<i>{{ v }}</i>{% if loop.last %}<b>{{ w | upper }}</b>{% endif %}{% endfor %}>",
+    )
+    .unwrap();
+    let out = t.render_with(&json!({"vs": ["<a>", "&"], "w": "<x>"}), |s| {
+        s.replace('&', "&amp;").replace('<', "&lt;")
+    });
+    assert_eq!(out, "<<i>&lt;a></i><i>&amp;</i><b>&lt;X></b>>");
+    let literal = parse("\\{{ <b> }} {# <i> #}").unwrap();
+    assert_eq!(
+        literal.render_with(&json!({}), |s| s.replace('<', "&lt;")),
+        "{{ <b> }} {# <i> #}"
+    );
+}
+
+#[test]
+fn fuel_bounds_work_and_output() {
+    let items: Vec<usize> = (0..2000).collect();
+    let c = json!({"items": items, "blob": "x".repeat(10_000)});
+    let started = std::time::Instant::now();
+    for src in [
+        // Output that multiplies: 4 million copies of 10 kB.
+        "{% for a in items %}{% for b in items %}{{ blob }}{% endfor %}{% endfor %}",
+        // Work without output.
+        "{% for a in items %}{% for b in items %}{% if a == b %}{% endif %}{% endfor %}{% endfor %}",
+    ] {
+        let t = parse(src).unwrap();
+        let err = t.try_render(&c).unwrap_err();
+        assert!(err.message.contains("too much work"), "{err}");
+        assert_eq!(t.render(&c), "");
+        assert!(check(src, &c).unwrap_err().message.contains("too much work"));
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn fuel_is_enough_for_a_large_event() {
+    // A 1 MiB event through the generic default's heaviest expression, and a
+    // loop over 5000 items: well within the budget.
+    let c =
+        json!({"data": {"long": "é".repeat(512 * 1024)}, "items": (0..5000).collect::<Vec<_>>()});
+    let t = parse("{{ data | json | truncate(2500) }} {{ data.long | truncate(10) }}").unwrap();
+    let out = t.try_render(&c).unwrap();
+    assert!(
+        out.starts_with("{\"long\":\"éé") && out.ends_with("ééééééééé…"),
+        "{out}"
+    );
+    let t = parse("{% for i in items %}{{ i }},{% endfor %}").unwrap();
+    assert!(t.try_render(&c).unwrap().ends_with("4998,4999,"));
+}
+
+#[test]
+fn templates_are_shared_and_compare_by_source() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Template>();
+    let a = parse("{{ s | upper }}").unwrap();
+    let b = parse("{{ s | upper }}").unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a, parse("{{ s | lower }}").unwrap());
+    assert_eq!(a.source(), "{{ s | upper }}");
+    assert_eq!(parse("").unwrap(), Template::default());
+    assert_eq!(parse("").unwrap().render(&ctx()), "");
 }

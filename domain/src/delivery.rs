@@ -174,6 +174,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn success_is_any_2xx() {
+        for status in 0..=999u16 {
+            assert_eq!(
+                is_success(status),
+                (200..=299).contains(&status),
+                "{status}"
+            );
+        }
+        for (status, want) in [
+            (199, false),
+            (200, true),
+            (204, true),
+            (299, true),
+            (300, false),
+        ] {
+            assert_eq!(is_success(status), want, "{status}");
+        }
+    }
+
+    #[test]
     fn wire_names() {
         for k in ErrorKind::ALL {
             assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{k}\""));

@@ -1,15 +1,15 @@
-//! `POST /events`, `GET /events/{id}`, and the event-type catalog.
+//! Events: `POST /events` (ingest) and `GET /events/{id}` (`engine::usecases::events`).
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use domain::{EventDetail, EventInput, EventType, EventTypeInput};
+use domain::{EventDetail, EventInput};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{parse, ApiJson, Caller};
+use super::extract::{parse, Caller};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -21,11 +21,6 @@ pub struct Ingested {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct IngestAnswer {
     pub data: Vec<Ingested>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct EventTypes {
-    pub data: Vec<EventType>,
 }
 
 /// Ingest one event, or `{"events": [...]}` (at most 1000). Answers 202 once the events
@@ -130,29 +125,4 @@ pub async fn get_event(
     Path(id): Path<String>,
 ) -> ApiResult<Json<EventDetail>> {
     Ok(Json(state.engine.get_event(&id).await?))
-}
-
-/// The event-type catalog.
-#[utoipa::path(get, path = "/event-types", tag = "event types", responses((status = 200, body = EventTypes)))]
-pub async fn list_types(
-    State(state): State<AppState>,
-    _caller: Caller,
-) -> ApiResult<Json<EventTypes>> {
-    Ok(Json(EventTypes {
-        data: state.engine.list_event_types().await?,
-    }))
-}
-
-/// Adds an event type to the catalog.
-#[utoipa::path(post, path = "/event-types", tag = "event types", request_body = EventTypeInput,
-    responses((status = 201, body = EventType), (status = 409, body = super::error::Problem)))]
-pub async fn create_type(
-    State(state): State<AppState>,
-    _caller: Caller,
-    ApiJson(input): ApiJson<EventTypeInput>,
-) -> ApiResult<impl IntoResponse> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.engine.create_event_type(input).await?),
-    ))
 }

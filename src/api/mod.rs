@@ -1,11 +1,14 @@
 //! The REST API (`/api/v1`, docs/api.md). Handlers are thin: parse, authorise, call the
 //! engine, map errors. The router and the OpenAPI document are built from the same
 //! annotations, so a route cannot be missing from `openapi.json`.
+mod api_keys;
 mod deliveries;
 pub mod error;
+mod event_types;
 mod events;
 pub mod extract;
-mod keys;
+mod signing_secrets;
+mod test_sends;
 mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
@@ -51,17 +54,17 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             webhooks::patch,
             webhooks::delete
         ))
-        .routes(routes!(webhooks::test))
-        .routes(routes!(webhooks::validate))
-        .routes(routes!(webhooks::secret))
-        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(test_sends::test))
+        .routes(routes!(test_sends::validate))
+        .routes(routes!(signing_secrets::secret))
+        .routes(routes!(signing_secrets::rotate_secret))
         .routes(routes!(deliveries::list_for_webhook))
         .routes(routes!(deliveries::retry_failed))
         .routes(routes!(deliveries::get_one))
         .routes(routes!(deliveries::resend))
-        .routes(routes!(events::list_types, events::create_type))
-        .routes(routes!(keys::list, keys::create))
-        .routes(routes!(keys::revoke))
+        .routes(routes!(event_types::list_types, event_types::create_type))
+        .routes(routes!(api_keys::list, api_keys::create))
+        .routes(routes!(api_keys::revoke))
         .split_for_parts()
 }
 

@@ -15,6 +15,7 @@ use crate::error::Result;
 use crate::ids;
 use crate::pipeline::attempt::{self, AttemptPlan};
 use crate::pipeline::handoff::Handed;
+use crate::pipeline::recorder;
 use crate::records::{Claimed, DeliveryUpdate, StoredWebhook};
 use crate::rules::outcome::{HealthEffect, OnFailure, Transition};
 use domain::Trigger;
@@ -125,7 +126,7 @@ impl Worker {
         let max_in_flight = engine.config().max_in_flight;
         let permits = Arc::new(Semaphore::new(max_in_flight));
         let (tx, rx) = mpsc::channel::<DeliveryUpdate>(max_in_flight * 2);
-        let recorder = tokio::spawn(record_loop(engine.clone(), rx));
+        let recorder = tokio::spawn(recorder::run(engine.clone(), rx));
         let mut lane = engine.open_lane(&self.token, LANE_CAPACITY);
         let mut handed: VecDeque<Handed> = VecDeque::new();
         let mut tasks = tokio::task::JoinSet::new();
@@ -373,52 +374,6 @@ type Starter<'a> =
 
 /// After a claim that took what was due, the next look without a wake-up.
 const BUSY_RECHECK: Duration = Duration::from_millis(50);
-
-/// How long the recorder waits for more outcomes before committing a small batch.
-const RECORD_WINDOW: Duration = Duration::from_millis(2);
-
-/// Records outcomes as they come, committing whatever has queued up in one transaction.
-async fn record_loop(engine: Engine, mut rx: mpsc::Receiver<DeliveryUpdate>) {
-    let mut batch = Vec::with_capacity(512);
-    while let Some(first) = rx.recv().await {
-        batch.push(first);
-        // Outcomes arriving within RECORD_WINDOW share the transaction: at moderate rates
-        // that is several per commit instead of one (a delivery's arrival is not delayed,
-        // only its record; the lease covers it meanwhile).
-        let window = tokio::time::Instant::now() + RECORD_WINDOW;
-        while batch.len() < 512 {
-            match rx.try_recv() {
-                Ok(u) => batch.push(u),
-                Err(_) => match tokio::time::timeout_at(window, rx.recv()).await {
-                    Ok(Some(u)) => batch.push(u),
-                    _ => break,
-                },
-            }
-        }
-        let mut tries = 0;
-        loop {
-            match engine.store().record(&batch).await {
-                Ok(disabled) => {
-                    for id in disabled {
-                        tracing::warn!(webhook = %id, "webhook disabled automatically");
-                    }
-                    break;
-                }
-                Err(e) if tries < 5 => {
-                    tries += 1;
-                    tracing::error!(error = %e, "recording outcomes failed; retrying");
-                    tokio::time::sleep(Duration::from_millis(100 * tries)).await;
-                }
-                Err(e) => {
-                    // Leases expire and the deliveries are attempted again: nothing is lost.
-                    tracing::error!(error = %e, "recording outcomes failed; deliveries will be retried");
-                    break;
-                }
-            }
-        }
-        batch.clear();
-    }
-}
 
 /// Attempts one claimed delivery of webhook `w`.
 async fn execute(engine: &Engine, w: &StoredWebhook, c: Claimed) -> DeliveryUpdate {

@@ -2,6 +2,7 @@
 //! area. Each mirrors a file of the REST API (`src/api/<area>.rs`) and the console's
 //! server functions, which call these and nothing below them.
 pub mod accounts;
+pub mod api_keys;
 pub(crate) mod catalog_cache;
 pub mod deliveries;
 pub mod event_types;

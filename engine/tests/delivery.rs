@@ -1049,9 +1049,15 @@ async fn rotated_secrets_sign_alongside_during_the_grace_period() {
         sigs.iter().map(|s| s.to_string()).collect::<HashSet<_>>(),
         mine
     );
+    // X-Herald-Signature carries one value per live secret, newest first, so a receiver
+    // still on the old secret keeps verifying during the overlap.
     assert_eq!(
         r.h("x-herald-signature"),
-        herald_signature(&new, r.h("x-herald-timestamp"), &r.body)
+        format!(
+            "{},{}",
+            herald_signature(&new, r.h("x-herald-timestamp"), &r.body),
+            herald_signature(&old, r.h("x-herald-timestamp"), &r.body)
+        )
     );
 
     // After the grace period only the new secret signs.
@@ -1060,6 +1066,10 @@ async fn rotated_secrets_sign_alongside_during_the_grace_period() {
     assert_eq!(h.run_once().await, ExecutionOutcome::Processed(1));
     let r = rx.expect_exactly(2).await.remove(1);
     assert_eq!(r.h("webhook-signature").split(' ').count(), 1);
+    assert_eq!(
+        r.h("x-herald-signature"),
+        herald_signature(&new, r.h("x-herald-timestamp"), &r.body)
+    );
     verify_std(&r, &[&new], h.now_s()).unwrap();
     assert_eq!(
         verify_std(&r, &[&old], h.now_s()),

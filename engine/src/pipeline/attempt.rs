@@ -94,7 +94,7 @@ pub fn prepare(spec: &RequestSpec) -> Prepared {
     let ts = now_ms.div_euclid(1000);
     let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
     let signature = signing::signature_header(&refs, delivery_id, ts, &body).unwrap_or_default();
-    let herald_sig = signing::sign_herald(&secrets[0], ts, &body);
+    let herald_sig = signing::herald_signature_header(&refs, ts, &body);
     let mut outbound_headers: Vec<(String, String)> = Vec::with_capacity(headers.len() + 9);
     let mut logged: Vec<(String, String)> = Vec::with_capacity(headers.len() + 9);
     let fixed = [

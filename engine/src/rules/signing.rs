@@ -124,6 +124,17 @@ pub fn sign_herald(secret: &str, timestamp: i64, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// The `X-Herald-Signature` header for every live secret, newest first, comma-separated
+/// (one value outside a rotation): a receiver still on the previous secret keeps
+/// verifying until the grace period ends (docs/receiving.md#signatures).
+pub fn herald_signature_header(secrets: &[&str], timestamp: i64, body: &[u8]) -> String {
+    secrets
+        .iter()
+        .map(|s| sign_herald(s, timestamp, body))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Receiver-side check of a Standard Webhooks message. Every secret must be
 /// valid; the timestamp must be within ±[`TOLERANCE_SECS`] of `now`; any
 /// `v1,` entry of the space-separated header matching any secret verifies.
@@ -326,5 +337,20 @@ mod tests {
             assert_eq!(got.len(), "sha256=".len() + 64);
         }
         assert_ne!(sign_herald(S1, TS1 + 1, BODY1.as_bytes()), py);
+    }
+
+    #[test]
+    fn herald_signature_header_lists_every_live_secret_newest_first() {
+        let one = sign_herald(S1, TS1, BODY1.as_bytes());
+        let two = sign_herald(S2, TS1, BODY1.as_bytes());
+        let cases: Vec<(Vec<&str>, String)> = vec![
+            (vec![S1], one.clone()),
+            (vec![S2, S1], format!("{two},{one}")),
+            (vec![S1, S2], format!("{one},{two}")),
+            (vec![], String::new()),
+        ];
+        for (secrets, want) in cases {
+            assert_eq!(herald_signature_header(&secrets, TS1, BODY1.as_bytes()), want);
+        }
     }
 }

@@ -350,7 +350,10 @@ mod tests {
             (vec![], String::new()),
         ];
         for (secrets, want) in cases {
-            assert_eq!(herald_signature_header(&secrets, TS1, BODY1.as_bytes()), want);
+            assert_eq!(
+                herald_signature_header(&secrets, TS1, BODY1.as_bytes()),
+                want
+            );
         }
     }
 }

@@ -34,6 +34,10 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url` and runs the migrations.
     pub async fn open(url: &str) -> Result<SqliteStore> {
+        let path = sqlite_path(url);
+        if let Some(path) = &path {
+            create_private(path)?;
+        }
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -72,6 +76,14 @@ impl SqliteStore {
             .connect_with(options.pragma("cache_size", "-256"))
             .await?;
         checkpoint::spawn(checkpointer.clone());
+        if let Some(path) = &path {
+            // SQLite gives the -wal and -shm files the database's mode; make sure.
+            for suffix in ["-wal", "-shm"] {
+                let mut side = path.clone().into_os_string();
+                side.push(suffix);
+                restrict(std::path::Path::new(&side))?;
+            }
+        }
         Ok(SqliteStore {
             write,
             read,
@@ -113,6 +125,39 @@ impl Store for SqliteStore {
         self.read.close().await;
         self.write.close().await;
     }
+}
+
+/// Creates the database file readable and writable by its owner only (0600), like the
+/// master key file: it holds sealed secrets, hashed keys and the delivery log. An existing
+/// file is restricted to 0600 too.
+fn create_private(path: &std::path::Path) -> Result<()> {
+    if !path.exists() {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io_error(path, e)),
+        }
+    }
+    restrict(path)
+}
+
+/// Sets mode 0600 on `path` when it exists.
+fn restrict(path: &std::path::Path) -> Result<()> {
+    #[cfg(unix)]
+    if path.exists() {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| io_error(path, e))?;
+    }
+    Ok(())
+}
+
+fn io_error(path: &std::path::Path, e: std::io::Error) -> crate::error::EngineError {
+    crate::error::EngineError::Config(format!("database file {}: {e}", path.display()))
 }
 
 /// The file path behind a `sqlite:` URL, if it names a file.

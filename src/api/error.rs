@@ -13,7 +13,7 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    /// Field path → messages; empty when the error is not about a field.
     pub errors: BTreeMap<String, Vec<String>>,
 }
 
@@ -64,6 +64,13 @@ fn title_for(status: StatusCode) -> &'static str {
         StatusCode::UNPROCESSABLE_ENTITY => "Validation failed",
         StatusCode::PAYLOAD_TOO_LARGE => "Request body too large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported media type",
+        StatusCode::UNAUTHORIZED => "Unauthorized",
+        StatusCode::FORBIDDEN => "Forbidden",
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::METHOD_NOT_ALLOWED => "Method not allowed",
+        StatusCode::CONFLICT => "Conflict",
+        StatusCode::TOO_MANY_REQUESTS => "Too many requests",
+        s if s.is_server_error() => "Internal error",
         _ => "Error",
     }
 }
@@ -133,3 +140,37 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Middleware for `/api/v1`: every error answer is `application/problem+json`, including
+/// those made below the handlers (axum's 405 for a known path, 413 from the body limit,
+/// 415 and 400 from extractors). A plain-text reason becomes the `detail`; `Allow` and
+/// `Retry-After` are kept (docs/api.md#errors).
+pub async fn problem_json(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_string();
+    let detail = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("the request failed")
+            .to_string()
+    } else {
+        text
+    };
+    let mut out = ApiError::new(status, title_for(status), detail).into_response();
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = parts.headers.get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out
+}

@@ -81,6 +81,7 @@ pub fn router() -> Router<AppState> {
     )
     .fallback(|| async { error::ApiError::not_found("route") })
     .layer(DefaultBodyLimit::max(extract::MAX_BODY))
+    .layer(axum::middleware::from_fn(error::problem_json))
 }
 
 /// `?limit=&cursor=` of list endpoints.

@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "herald",
     version,
-    about = "Self-hosted webhook delivery with a browser console"
+    about = "Self-hosted webhook delivery with a browser console",
+    after_help = crate::cli::EXIT_CODES_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -30,6 +31,8 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    #[command(flatten)]
+    Client(crate::cli::ClientCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -51,6 +54,7 @@ pub enum AdminCommand {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Server settings (serve, api-key, admin)")]
 pub struct Config {
     /// Listen address (falls back to LEPTOS_SITE_ADDR, then 127.0.0.1:3000).
     #[arg(long, env = "HERALD_ADDR", global = true)]

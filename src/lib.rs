@@ -2,6 +2,7 @@
 //! console's HTTP wiring. The engine crate does the work; this crate connects it.
 pub mod api;
 pub mod application;
+pub mod cli;
 pub mod config;
 pub mod metrics;
 pub mod security;

@@ -7,8 +7,11 @@ use herald::startup;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    startup::init_tracing(&cli.config.log, &cli.config.log_format);
-    let result = match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if !matches!(command, Command::Client(_)) {
+        startup::init_tracing(&cli.config.log, &cli.config.log_format);
+    }
+    let result = match command {
         Command::Serve => startup::serve(cli.config).await,
         Command::ApiKey {
             command: ApiKeyCommand::Create { name },
@@ -16,6 +19,7 @@ async fn main() -> std::process::ExitCode {
         Command::Admin {
             command: AdminCommand::SetPassword { password },
         } => startup::set_admin_password(cli.config, password).await,
+        Command::Client(client) => return herald::cli::run(client).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

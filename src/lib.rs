@@ -4,5 +4,6 @@ pub mod api;
 pub mod config;
 pub mod metrics;
 pub mod security;
+pub mod sessions;
 pub mod startup;
 pub mod state;

@@ -6,5 +6,6 @@ pub mod cli;
 pub mod config;
 pub mod metrics;
 pub mod security;
+pub mod sessions;
 pub mod startup;
 pub mod state;

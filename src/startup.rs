@@ -8,14 +8,12 @@ use axum::Router;
 use engine::net::ssrf::AllowList;
 use engine::secrets::{load_or_create_key_file, MasterKey};
 use engine::store::sqlite::sqlite_path;
-use engine::store::SessionPool;
 use engine::{Engine, EngineConfig};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::sync::watch;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -141,8 +139,7 @@ pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError>
         metrics: Metrics::install(),
     };
 
-    let SessionPool::Sqlite(pool) = engine.session_pool();
-    let sessions = SqliteStore::new(pool);
+    let sessions = crate::sessions::Sessions::over(engine.session_pool());
     let secure = config
         .public_url
         .as_deref()

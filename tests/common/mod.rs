@@ -1,6 +1,13 @@
-//! Test harness: a Herald app on a random 127.0.0.1 port over a fresh SQLite file, a
-//! bootstrap API key, the worker running, and receivers that record what they get.
+//! Test harness: a Herald app on a random 127.0.0.1 port over a fresh database (a SQLite
+//! file, or a fresh PostgreSQL database when `HERALD_TEST_POSTGRES_URL` is set, as in the
+//! engine's tests), a bootstrap API key, the worker running, and receivers that record
+//! what they get.
 #![allow(dead_code)]
+
+#[path = "../../engine/tests/common/db.rs"]
+mod db;
+#[allow(unused_imports)] // not every test binary uses every helper
+pub use db::{on_postgres, TestDb};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,6 +29,8 @@ pub struct TestApp {
     pub engine: engine::Engine,
     pub dir: tempfile::TempDir,
     stop: watch::Sender<bool>,
+    /// Last: dropped after everything using it.
+    pub db: TestDb,
 }
 
 impl Drop for TestApp {
@@ -34,15 +43,17 @@ impl Drop for TestApp {
 pub const ADMIN_PASSWORD: &str = "test-admin-password";
 
 /// Starts Herald in-process through the same [`Application`] builder `herald serve`
-/// uses, on a free port over a fresh SQLite file, with the bootstrap API key and the
+/// uses, on a free port over a fresh database (see `TestDb`), with the bootstrap API key and the
 /// admin password set. `extra` are command-line flags, e.g. `--test-rate-limit 2`.
 pub async fn spawn_app(extra: &[&str]) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}/herald.db", dir.path().display());
+    let db = TestDb::create(dir.path()).await;
+    // On PostgreSQL there is no folder beside the database for the key file.
+    let key = engine::secrets::MasterKey::generate().to_base64();
     let mut args = vec![
         "herald",
         "--database-url",
-        &db,
+        &db.url,
         "--log",
         "warn",
         "--addr",
@@ -52,6 +63,9 @@ pub async fn spawn_app(extra: &[&str]) -> TestApp {
         "--admin-password",
         ADMIN_PASSWORD,
     ];
+    if on_postgres() {
+        args.extend(["--master-key", &key]);
+    }
     if !extra.contains(&"--allowed-targets") {
         args.extend(["--allowed-targets", "127.0.0.0/8"]);
     }
@@ -70,6 +84,7 @@ pub async fn spawn_app(extra: &[&str]) -> TestApp {
         engine,
         dir,
         stop,
+        db,
     }
 }
 

@@ -8,9 +8,12 @@
 //! database round trip. The interface is split by area into supertraits so each reads in
 //! one sitting: [`WebhookStore`], [`QueueStore`], [`LogStore`], [`AccountStore`].
 //!
-//! Backends: [`sqlite`] (the embedded default). A backend converts rows to the engine's
+//! Backends: [`sqlite`] (the embedded default, one process per database file) and
+//! [`postgres`] (several instances on one database, docs/scaling.md). A backend converts rows to the engine's
 //! [`records`](crate::records) and `domain` types and nothing else; rules (fan-out,
 //! health) are the engine's, which backends call rather than re-implement.
+pub mod postgres;
+pub(crate) mod rows;
 pub mod sqlite;
 
 use std::collections::HashMap;
@@ -24,14 +27,17 @@ use crate::records::{
 };
 use domain::{ApiKey, Attempt, Delivery, DeliveryQuery, DeliveryStatus, Event, EventType, Page};
 
-/// Opens the store named by `url` (`sqlite://…`), creating it if missing and running its
-/// migrations.
+/// Opens the store named by `url` (`sqlite://…`, or `postgres://…` / `postgresql://…`),
+/// creating a SQLite file if missing, and runs its migrations.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         return Ok(Arc::new(sqlite::SqliteStore::open(url).await?));
     }
+    if postgres::is_postgres_url(url) {
+        return Ok(Arc::new(postgres::PgStore::open(url).await?));
+    }
     Err(EngineError::Config(format!(
-        "unsupported database URL (expected sqlite://…): {}",
+        "unsupported database URL (expected sqlite://… or postgres://…): {}",
         url.split(':').next().unwrap_or_default()
     )))
 }
@@ -53,6 +59,7 @@ pub trait Store: WebhookStore + QueueStore + LogStore + AccountStore + Send + Sy
 #[derive(Clone, Debug)]
 pub enum SessionPool {
     Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
 }
 
 /// Webhooks as stored (secrets and protected header values already sealed).

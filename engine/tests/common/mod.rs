@@ -1,7 +1,12 @@
-//! Shared parts of the engine's integration tests: a real SQLite file in a temp dir, an
-//! engine on a `ManualClock` with zero jitter, and real HTTP receivers on 127.0.0.1 that
-//! record every request and answer from a per-test script.
+//! Shared parts of the engine's integration tests: a real database (a SQLite file in a
+//! temp dir, or a fresh PostgreSQL database when `HERALD_TEST_POSTGRES_URL` is set — see
+//! `db.rs`), an engine on a `ManualClock` with zero jitter, and real HTTP receivers on
+//! 127.0.0.1 that record every request and answer from a per-test script.
 #![allow(dead_code)]
+
+mod db;
+#[allow(unused_imports)] // not every test binary uses every helper
+pub use db::{on_postgres, with_database, TestDb};
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -299,7 +304,7 @@ pub async fn open_engine(
     Ok(Opened { engine, store })
 }
 
-/// A database file in a temp dir, an engine over it on a manual clock, and a worker.
+/// A database (see [`TestDb`]), an engine over it on a manual clock, and a worker.
 pub struct Harness {
     pub dir: TempDir,
     pub db_url: String,
@@ -309,6 +314,8 @@ pub struct Harness {
     /// The store under `engine`, through the store interface.
     pub store: Arc<dyn Store>,
     pub worker: Worker,
+    /// Last, so it is dropped after everything using it.
+    pub db: TestDb,
 }
 
 impl Harness {
@@ -318,7 +325,8 @@ impl Harness {
 
     pub async fn with_config(config: EngineConfig) -> Harness {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db_url = format!("sqlite://{}/herald.db", dir.path().display());
+        let db = TestDb::create(dir.path()).await;
+        let db_url = db.url.clone();
         let clock = ManualClock::new(T0);
         let key = MasterKey::generate();
         let Opened { engine, store } = open_engine(&db_url, key.clone(), &clock, config)
@@ -333,6 +341,7 @@ impl Harness {
             engine,
             store,
             worker,
+            db,
         }
     }
 

@@ -2,87 +2,28 @@
 use std::collections::HashMap;
 
 use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
-use super::{decode_cursor, encode_cursor, SqliteStore};
-use crate::clock::rfc3339;
+use super::SqliteStore;
 use crate::error::Result;
+use crate::store::rows::{
+    decode_cursor, encode_cursor, AttemptRow, DeliveryRow, EventRow, DELIVERY_COLUMNS,
+};
 use crate::store::{AttemptPoint, LogStore};
 use async_trait::async_trait;
-use domain::{Attempt, Delivery, DeliveryQuery, DeliveryStatus, ErrorKind, Event, Page};
+use domain::{Attempt, Delivery, DeliveryQuery, DeliveryStatus, Event, Page};
 
 fn event_from(r: &SqliteRow) -> Result<Event> {
-    let created_ms: i64 = r.get("created");
-    Ok(Event {
-        id: r.get("id"),
-        event_type: r.get("type"),
-        object: r.get("object"),
-        created: created_ms.div_euclid(1000),
-        created_at: rfc3339(created_ms),
-        source: r.get("source"),
-        project: r.get("project"),
-        severity: r
-            .get::<Option<String>, _>("severity")
-            .and_then(|s| s.parse().ok()),
-        subject: r
-            .get::<Option<String>, _>("subject")
-            .map(|s| serde_json::from_str(&s))
-            .transpose()?,
-        data: serde_json::from_str(r.get("data"))?,
-        metadata: r
-            .get::<Option<String>, _>("metadata")
-            .map(|s| serde_json::from_str(&s))
-            .transpose()?,
-    })
+    EventRow::from_row(r)?.try_into()
 }
 
-fn delivery_from(r: &SqliteRow, event_ids: Vec<String>) -> Delivery {
-    let status: String = r.get("status");
-    Delivery {
-        id: r.get("id"),
-        webhook_id: r.get("webhook_id"),
-        event_type: r.get("event_type"),
-        event_ids,
-        status: DeliveryStatus::parse(&status).unwrap_or(DeliveryStatus::Pending),
-        attempts: r.get::<i64, _>("attempts") as u32,
-        next_attempt_at: r
-            .get::<Option<i64>, _>("next_attempt_at")
-            .filter(|_| matches!(status.as_str(), "pending" | "retrying"))
-            .map(rfc3339),
-        last_response_code: r.get::<Option<i64>, _>("last_status").map(|s| s as u16),
-        last_error: r.get("last_error"),
-        created_at: rfc3339(r.get("created_at")),
-        updated_at: rfc3339(r.get("updated_at")),
-    }
+fn delivery_from(r: &SqliteRow, event_ids: Vec<String>) -> Result<Delivery> {
+    Ok(DeliveryRow::from_row(r)?.into_delivery(event_ids))
 }
 
 fn attempt_from(r: &SqliteRow) -> Result<Attempt> {
-    Ok(Attempt {
-        id: r.get("id"),
-        delivery_id: r.get("delivery_id"),
-        attempt: r.get::<i64, _>("number") as u32,
-        started_at: rfc3339(r.get("started_at")),
-        duration_ms: r.get::<i64, _>("duration_ms") as u64,
-        url: r.get("url"),
-        request_headers: serde_json::from_str(r.get("request_headers"))?,
-        request_body: r.get("request_body"),
-        response_status: r.get::<Option<i64>, _>("response_status").map(|s| s as u16),
-        response_headers: r
-            .get::<Option<String>, _>("response_headers")
-            .map(|s| serde_json::from_str(&s))
-            .transpose()?,
-        response_body: r.get("response_body"),
-        error_kind: r
-            .get::<Option<String>, _>("error_kind")
-            .and_then(|s| s.parse::<ErrorKind>().ok()),
-        error_message: r.get("error_message"),
-        next_retry_at: r.get::<Option<i64>, _>("next_retry_at").map(rfc3339),
-        trigger: domain::Trigger::parse(r.get("trigger")).unwrap_or_default(),
-    })
+    AttemptRow::from_row(r)?.try_into()
 }
-
-const DELIVERY_COLUMNS: &str =
-    "id, webhook_id, event_type, status, attempts, next_attempt_at, last_status, last_error, created_at, updated_at";
 
 impl SqliteStore {
     async fn event_ids_of(&self, ids: &[String]) -> Result<HashMap<String, Vec<String>>> {
@@ -109,14 +50,13 @@ impl SqliteStore {
     async fn deliveries_from(&self, rows: Vec<SqliteRow>) -> Result<Vec<Delivery>> {
         let ids: Vec<String> = rows.iter().map(|r| r.get("id")).collect();
         let mut events = self.event_ids_of(&ids).await?;
-        Ok(rows
-            .iter()
+        rows.iter()
             .map(|r| {
                 let id: String = r.get("id");
                 let ev = events.remove(&id).unwrap_or_default();
                 delivery_from(r, ev)
             })
-            .collect())
+            .collect()
     }
 }
 

@@ -172,16 +172,6 @@ pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
     Some(std::path::PathBuf::from(path))
 }
 
-/// Cursor helpers: lists are newest first, keyed on `(created_at, id)`.
-pub(crate) fn encode_cursor(created_at: i64, id: &str) -> String {
-    format!("{created_at}~{id}")
-}
-
-pub(crate) fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
-    let (t, id) = cursor.split_once('~')?;
-    Some((t.parse().ok()?, id.to_string()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +189,7 @@ mod tests {
 
     #[test]
     fn cursors_round_trip() {
+        use crate::store::rows::{decode_cursor, encode_cursor};
         let c = encode_cursor(42, "dlv_01");
         assert_eq!(decode_cursor(&c), Some((42, "dlv_01".to_string())));
         assert_eq!(decode_cursor("garbage"), None);

@@ -1,115 +1,13 @@
 //! SQL for webhooks: create, read, update, delete, list, and the subscription view the
 //! fan-out reads. Secrets and protected header values arrive here already sealed.
-use serde::Serialize;
-use sqlx::FromRow;
-
-use super::{decode_cursor, encode_cursor, SqliteStore};
-use crate::error::{EngineError, Result};
+use super::SqliteStore;
+use crate::error::Result;
 use crate::records::StoredWebhook;
+use crate::store::rows::{
+    decode_cursor, encode_cursor, json, WebhookRow, EDITABLE, WEBHOOK_COLUMNS as COLUMNS,
+};
 use crate::store::{WebhookPage, WebhookStore};
 use async_trait::async_trait;
-use domain::{BatchSettings, Format};
-
-#[derive(FromRow)]
-struct WebhookRow {
-    id: String,
-    name: String,
-    url: String,
-    description: String,
-    active: bool,
-    event_types: String,
-    filters: String,
-    headers: String,
-    format: String,
-    templates: String,
-    settings: String,
-    include_result: bool,
-    batch_max_events: i64,
-    batch_max_wait_ms: i64,
-    retry: String,
-    timeout_ms: i64,
-    secret_sealed: String,
-    prev_secret_sealed: Option<String>,
-    prev_secret_expires_at: Option<i64>,
-    last_success_at: Option<i64>,
-    last_failure_at: Option<i64>,
-    consecutive_failures: i64,
-    failing_since: Option<i64>,
-    disabled_reason: Option<String>,
-    created_at: i64,
-    updated_at: i64,
-}
-
-impl TryFrom<WebhookRow> for StoredWebhook {
-    type Error = EngineError;
-    fn try_from(r: WebhookRow) -> Result<Self> {
-        Ok(StoredWebhook {
-            format: Format::parse(&r.format)
-                .ok_or_else(|| EngineError::Corrupt(format!("format {}", r.format)))?,
-            event_types: serde_json::from_str(&r.event_types)?,
-            filters: serde_json::from_str(&r.filters)?,
-            headers: serde_json::from_str(&r.headers)?,
-            templates: serde_json::from_str(&r.templates)?,
-            settings: serde_json::from_str(&r.settings)?,
-            retry: serde_json::from_str(&r.retry)?,
-            batch: BatchSettings {
-                max_events: r.batch_max_events as u32,
-                max_wait_ms: r.batch_max_wait_ms as u64,
-            },
-            id: r.id,
-            name: r.name,
-            url: r.url,
-            description: r.description,
-            active: r.active,
-            include_result: r.include_result,
-            timeout_ms: r.timeout_ms as u64,
-            secret_sealed: r.secret_sealed,
-            prev_secret_sealed: r.prev_secret_sealed,
-            prev_secret_expires_at: r.prev_secret_expires_at,
-            last_success_at: r.last_success_at,
-            last_failure_at: r.last_failure_at,
-            consecutive_failures: r.consecutive_failures as u32,
-            failing_since: r.failing_since,
-            disabled_reason: r.disabled_reason,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        })
-    }
-}
-
-const COLUMNS: &str = "id, name, url, description, active, event_types, filters, headers, format, templates, \
-    settings, include_result, batch_max_events, batch_max_wait_ms, retry, timeout_ms, secret_sealed, \
-    prev_secret_sealed, prev_secret_expires_at, last_success_at, last_failure_at, consecutive_failures, \
-    failing_since, disabled_reason, created_at, updated_at";
-
-fn json<T: Serialize>(v: &T) -> String {
-    serde_json::to_string(v).expect("serialisable")
-}
-
-/// The columns an edit writes, in the order [`bind_editable`] binds them.
-const EDITABLE: [&str; 21] = [
-    "name",
-    "url",
-    "description",
-    "active",
-    "event_types",
-    "filters",
-    "headers",
-    "format",
-    "templates",
-    "settings",
-    "include_result",
-    "batch_max_events",
-    "batch_max_wait_ms",
-    "retry",
-    "timeout_ms",
-    "secret_sealed",
-    "prev_secret_sealed",
-    "prev_secret_expires_at",
-    "disabled_reason",
-    "failing_since",
-    "consecutive_failures",
-];
 
 type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
 

@@ -1,0 +1,162 @@
+//! PostgreSQL SQL for who may act and what may be sent: API keys (hashed), the admin
+//! user, the event-type catalog, and expired console sessions.
+use async_trait::async_trait;
+use sqlx::Row;
+
+use super::PgStore;
+use crate::clock::rfc3339;
+use crate::error::Result;
+use crate::store::AccountStore;
+use domain::{ApiKey, EventType};
+
+#[async_trait]
+impl AccountStore for PgStore {
+    async fn insert_api_key(
+        &self,
+        id: &str,
+        name: &str,
+        prefix: &str,
+        hash: &str,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO api_keys (id, name, prefix, hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(prefix)
+        .bind(hash)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The key id for a live key with this hash; notes its use at most once a minute (the
+    /// condition is in the UPDATE, so every request costs one statement, and instances
+    /// racing on one key write once).
+    async fn use_api_key(&self, hash: &str, now: i64) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "WITH k AS (SELECT id, last_used_at FROM api_keys WHERE hash = $1 AND revoked_at IS NULL), \
+             u AS (UPDATE api_keys a SET last_used_at = $2 FROM k WHERE a.id = k.id \
+                   AND (k.last_used_at IS NULL OR $2 - k.last_used_at > 60000)) \
+             SELECT id FROM k",
+        )
+        .bind(hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.get("id")))
+    }
+
+    async fn api_key_exists(&self, hash: &str) -> Result<bool> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM api_keys WHERE hash = $1 AND revoked_at IS NULL)",
+        )
+        .bind(hash)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn list_api_keys(&self) -> Result<Vec<ApiKey>> {
+        let rows = sqlx::query(
+            "SELECT id, name, prefix, created_at, last_used_at FROM api_keys WHERE revoked_at IS NULL \
+             ORDER BY created_at DESC, id DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ApiKey {
+                id: r.get("id"),
+                name: r.get("name"),
+                prefix: r.get("prefix"),
+                created_at: rfc3339(r.get("created_at")),
+                last_used_at: r.get::<Option<i64>, _>("last_used_at").map(rfc3339),
+            })
+            .collect())
+    }
+
+    async fn revoke_api_key(&self, id: &str, now: i64) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn password_hash(&self, username: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn set_password_hash(&self, username: &str, hash: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO users (username, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+             ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at",
+        )
+        .bind(username)
+        .bind(hash)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_event_type(&self, t: &EventType, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO event_types (name, description, object, example, schema, builtin, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(&t.name)
+        .bind(&t.description)
+        .bind(&t.object)
+        .bind(serde_json::to_string(&t.example)?)
+        .bind(t.schema.as_ref().map(serde_json::to_string).transpose()?)
+        .bind(t.builtin)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn list_event_types(&self) -> Result<Vec<EventType>> {
+        let rows = sqlx::query(
+            "SELECT name, description, object, example, schema, builtin FROM event_types ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(EventType {
+                    name: r.get("name"),
+                    description: r.get("description"),
+                    object: r.get("object"),
+                    example: serde_json::from_str(r.get("example"))?,
+                    schema: r
+                        .get::<Option<String>, _>("schema")
+                        .map(|s| serde_json::from_str(&s))
+                        .transpose()?,
+                    builtin: r.get("builtin"),
+                })
+            })
+            .collect()
+    }
+
+    /// Deletes console sessions that have expired.
+    async fn prune_sessions(&self, now_ms: i64) -> Result<u64> {
+        Ok(sqlx::query(
+            "DELETE FROM tower_sessions.session WHERE expiry_date < to_timestamp($1::float8 / 1000)",
+        )
+        .bind(now_ms as f64)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+}

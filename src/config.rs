@@ -118,6 +118,8 @@ pub struct Config {
     /// The public URL; when https, session cookies are marked Secure.
     #[arg(long, env = "HERALD_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    #[command(flatten)]
+    pub cluster: crate::roles::ClusterArgs,
 }
 
 impl Config {

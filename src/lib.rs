@@ -3,6 +3,7 @@
 pub mod api;
 pub mod config;
 pub mod metrics;
+pub mod roles;
 pub mod security;
 pub mod sessions;
 pub mod startup;

@@ -8,7 +8,7 @@ use axum::Router;
 use engine::net::ssrf::AllowList;
 use engine::secrets::{load_or_create_key_file, MasterKey};
 use engine::store::sqlite::sqlite_path;
-use engine::{Engine, EngineConfig, Worker};
+use engine::{Engine, EngineConfig};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::sync::watch;
@@ -66,6 +66,7 @@ fn engine_config(config: &Config) -> Result<EngineConfig, BoxError> {
         allowed_targets: allowed,
         disable_after_ms: config.disable_after.as_millis() as i64,
         test_rate_limit: config.test_rate_limit,
+        instance_id: config.cluster.instance_id.clone(),
         ..EngineConfig::default()
     })
 }
@@ -230,19 +231,11 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
             tracing::info!("created the bootstrap API key");
         }
     }
-    let released = engine.release_interrupted().await?;
-    if released > 0 {
-        tracing::info!(
-            released,
-            "deliveries interrupted by the last stop are due again"
-        );
-    }
+    let roles = crate::roles::start(&engine, &config.cluster).await?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let worker =
-        tokio::spawn(Worker::new(engine.clone()).run(stop_rx.clone(), Duration::from_secs(10)));
     let housekeeping = tokio::spawn(housekeeping(engine.clone(), stop_rx));
 
-    let app = router(engine.clone(), &config).await?;
+    let app = roles.restrict(router(engine.clone(), &config).await?);
     let addr = config.listen_addr();
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
@@ -253,7 +246,7 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
         .await?;
     tracing::info!("shutting down: finishing in-flight deliveries");
     let _ = stop_tx.send(true);
-    let _ = worker.await;
+    roles.stop().await;
     let _ = housekeeping.await;
     engine.close().await;
     Ok(())

@@ -116,7 +116,7 @@ pub async fn test(
     ApiJson(req): ApiJson<TestRequest>,
 ) -> ApiResult<Json<TestResult>> {
     state.engine.get_webhook(&id).await?;
-    state.engine.check_test_rate(&caller.key_id)?;
+    state.engine.check_test_rate(&caller.key_id).await?;
     Ok(Json(
         state
             .engine
@@ -133,7 +133,7 @@ pub async fn validate(
     caller: Caller,
     ApiJson(req): ApiJson<ValidateRequest>,
 ) -> ApiResult<Json<TestResult>> {
-    state.engine.check_test_rate(&caller.key_id)?;
+    state.engine.check_test_rate(&caller.key_id).await?;
     Ok(Json(
         state.engine.validate_target(&req.url, req.headers).await?,
     ))

@@ -3,10 +3,13 @@
 //! hot paths (ingest, claims, recording outcomes) are a few multi-row statements over
 //! arrays (`UNNEST`), claims take rows with `FOR UPDATE SKIP LOCKED` so instances never
 //! wait on each other's leases, and each commit that leaves work in the table sends
-//! `NOTIFY herald_work` so every instance's worker wakes. Rows are
-//! converted to engine records in `store/rows.rs`, as for SQLite.
+//! `NOTIFY herald_work` so every instance's worker wakes (`listen.rs`); leases name the
+//! instance holding them (`instances.rs`). Rows are converted to engine records in
+//! `store/rows.rs`, as for SQLite.
 mod accounts;
 mod ingest;
+mod instances;
+mod listen;
 mod logs;
 mod queue;
 mod record;

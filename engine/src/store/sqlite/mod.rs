@@ -16,7 +16,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 use crate::error::Result;
-use crate::store::{SessionPool, Store};
+use crate::store::{ClusterStore, SessionPool, Store};
 use async_trait::async_trait;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -112,6 +112,9 @@ impl Store for SqliteStore {
         self.write.close().await;
     }
 }
+
+/// One process per database file: the defaults (no other instances, limits in memory).
+impl ClusterStore for SqliteStore {}
 
 /// The file path behind a `sqlite:` URL, if it names a file.
 pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {

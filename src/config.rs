@@ -30,6 +30,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Move the store (e.g. from SQLite to PostgreSQL).
+    Store {
+        #[command(subcommand)]
+        command: crate::store_copy::StoreCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -8,3 +8,4 @@ pub mod security;
 pub mod sessions;
 pub mod startup;
 pub mod state;
+pub mod store_copy;

@@ -16,6 +16,7 @@ async fn main() -> std::process::ExitCode {
         Command::Admin {
             command: AdminCommand::SetPassword { password },
         } => startup::set_admin_password(cli.config, password).await,
+        Command::Store { command } => herald::store_copy::run(command).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -5,6 +5,7 @@
 mod accounts;
 mod batch;
 mod checkpoint;
+pub(crate) mod dump;
 mod logs;
 mod queue;
 mod webhooks;
@@ -75,6 +76,13 @@ impl SqliteStore {
             read,
             checkpointer,
         })
+    }
+}
+
+impl SqliteStore {
+    /// The write connection's pool (the store copy reads and writes through it).
+    pub(crate) fn write_pool(&self) -> &SqlitePool {
+        &self.write
     }
 }
 

@@ -162,6 +162,10 @@ impl Herald {
         self.child.id()
     }
 
+    pub fn db_url(&self) -> &str {
+        &self.db_url
+    }
+
     /// The last lines of Herald's log (for error messages).
     pub fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(self.dir.join("herald.log")).unwrap_or_default();

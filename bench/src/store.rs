@@ -93,3 +93,20 @@ impl Drop for Database {
         .join();
     }
 }
+
+/// The database's write-ahead log position and size, in bytes (PostgreSQL only): sampled
+/// at a measured window's edges, they give WAL and storage bytes per delivery.
+pub async fn wal_and_size(db_url: &str) -> Option<(i64, i64)> {
+    if !db_url.starts_with("postgres") {
+        return None;
+    }
+    let mut conn = sqlx::PgConnection::connect(db_url).await.ok()?;
+    let row: (i64, i64) = sqlx::query_as(
+        "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::int8, pg_database_size(current_database())",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .ok()?;
+    let _ = conn.close().await;
+    Some(row)
+}

@@ -69,10 +69,12 @@ async fn run(ctx: &mut Ctx, tag: &str, fanout: u64, instances: usize) -> Outcome
     let warm_polls = (s.warm_secs / 0.02) as usize;
     let measure_polls = (s.measure_secs / 0.02) as usize;
     let mut edges = vec![];
+    let mut db_edges = vec![];
     for i in 0..=(warm_polls + measure_polls) {
         let st = ctx.receiver.stats().await?;
         received.store(num(&st, "count") as u64, Relaxed);
         if i == warm_polls || i == warm_polls + measure_polls {
+            db_edges.push(crate::store::wal_and_size(heralds[0].db_url()).await);
             edges.push((
                 num(&st, "count"),
                 procfs::Sample::take(&pids, ctx.receiver.pid()),
@@ -107,6 +109,15 @@ async fn run(ctx: &mut Ctx, tag: &str, fanout: u64, instances: usize) -> Outcome
             "{tag}: nothing was delivered in the measured window"
         ));
     }
+    // PostgreSQL: write-ahead log and database growth per delivery over the window.
+    let per_delivery = |i: usize| match (&db_edges[0], &db_edges[1]) {
+        (Some(a), Some(b)) if delivered > 0.0 => {
+            let (a, b) = if i == 0 { (a.0, b.0) } else { (a.1, b.1) };
+            json!(round((b - a) as f64 / delivered, 0))
+        }
+        _ => serde_json::Value::Null,
+    };
+    let (wal, growth) = (per_delivery(0), per_delivery(1));
     // The joined instances first: the first one's database goes with it.
     for h in heralds.into_iter().rev() {
         h.stop();
@@ -118,6 +129,9 @@ async fn run(ctx: &mut Ctx, tag: &str, fanout: u64, instances: usize) -> Outcome
         "events_ingested_per_s": round(delivered / u.secs / fanout as f64, 0),
         "deliveries_measured": delivered,
         "cpu_us_per_delivery": round(u.herald_cpu * 1e6 / delivered.max(1.0), 1),
+        "database_cpu_us_per_delivery": round(u.database_cpu * 1e6 / delivered.max(1.0), 1),
+        "wal_bytes_per_delivery": wal,
+        "db_growth_bytes_per_delivery": growth,
         "peak_rss_mb": mb(hwm),
         "memory": memory,
         "usage": usage_json(&u),

@@ -1,28 +1,27 @@
 //! The one application builder. `herald serve` and every integration test start Herald
 //! the same way — [`Application::build`] then [`Application::run_until_stopped`] — so a
 //! test exercises exactly what production does at start: the admin account, the
-//! bootstrap key, the release of deliveries a previous process left in flight, the
-//! worker, housekeeping and the whole router on a real listener.
+//! bootstrap key, joining the instances on the store and releasing deliveries stopped ones
+//! left in flight, the worker (per `--role`), housekeeping and the whole router on a real
+//! listener.
 use std::future::Future;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use axum::Router;
-use engine::{Engine, Worker};
+use engine::Engine;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::Config;
+use crate::roles::Roles;
 use crate::startup::{self, BoxError};
-
-/// How long in-flight deliveries may take to finish at shutdown.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// A built Herald: its engine, its router and the listener it will serve on.
 pub struct Application {
     engine: Engine,
     router: Router,
     listener: TcpListener,
+    roles: Roles,
 }
 
 impl Application {
@@ -37,14 +36,10 @@ impl Application {
                 tracing::info!("created the bootstrap API key");
             }
         }
-        let released = engine.release_interrupted().await?;
-        if released > 0 {
-            tracing::info!(
-                released,
-                "deliveries interrupted by the last stop are due again"
-            );
-        }
-        let router = startup::router(engine.clone(), &config).await?;
+        // Joins the instances sharing the store, takes back deliveries left in flight by
+        // stopped ones, and starts the worker when the role has one (docs/scaling.md).
+        let roles = crate::roles::start(&engine, &config.cluster).await?;
+        let router = roles.restrict(startup::router(engine.clone(), &config).await?);
         let addr = config.listen_addr();
         let listener = TcpListener::bind(&addr)
             .await
@@ -53,6 +48,7 @@ impl Application {
             engine,
             router,
             listener,
+            roles,
         })
     }
 
@@ -77,9 +73,9 @@ impl Application {
             engine,
             router,
             listener,
+            roles,
         } = self;
         let (stop_tx, stop_rx) = watch::channel(false);
-        let worker = tokio::spawn(Worker::new(engine.clone()).run(stop_rx.clone(), SHUTDOWN_GRACE));
         let housekeeping = tokio::spawn(startup::housekeeping(engine.clone(), stop_rx));
         tracing::info!("Herald listening on http://{}", listener.local_addr()?);
         axum::serve(listener, router)
@@ -87,7 +83,7 @@ impl Application {
             .await?;
         tracing::info!("shutting down: finishing in-flight deliveries");
         let _ = stop_tx.send(true);
-        let _ = worker.await;
+        roles.stop().await;
         let _ = housekeeping.await;
         engine.close().await;
         Ok(())

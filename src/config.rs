@@ -31,6 +31,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Move the store (e.g. from SQLite to PostgreSQL).
+    Store {
+        #[command(subcommand)]
+        command: crate::store_copy::StoreCommand,
+    },
     #[command(flatten)]
     Client(crate::cli::ClientCommand),
 }
@@ -122,6 +127,8 @@ pub struct Config {
     /// The public URL; when https, session cookies are marked Secure.
     #[arg(long, env = "HERALD_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    #[command(flatten)]
+    pub cluster: crate::roles::ClusterArgs,
 }
 
 impl Config {

@@ -19,6 +19,7 @@ async fn main() -> std::process::ExitCode {
         Command::Admin {
             command: AdminCommand::SetPassword { password },
         } => startup::set_admin_password(cli.config, password).await,
+        Command::Store { command } => herald::store_copy::run(command).await,
         Command::Client(client) => return herald::cli::run(client).await,
     };
     match result {

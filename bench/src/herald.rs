@@ -1,5 +1,6 @@
-//! The processes under test: Herald (a child on a fresh database in a temporary
-//! directory, reached through its REST API) and the receiver (a child on a free port).
+//! The processes under test: Herald (a child on a fresh database — SQLite in a temporary
+//! directory or a new PostgreSQL database — reached through its REST API; more instances
+//! may join it on PostgreSQL) and the receiver (a child on a free port).
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 use hyper::Method;
 
 use crate::client;
+use crate::store::{Database, StoreChoice, MASTER_KEY};
 
 pub const API_KEY: &str = "herald-bench-api-key-0123456789";
 
@@ -79,26 +81,46 @@ pub struct Herald {
     child: Child,
     pub addr: SocketAddr,
     dir: PathBuf,
+    bin: PathBuf,
+    db_url: String,
+    /// Dropped (a PostgreSQL database: removed) with the first instance.
+    _db: Option<Database>,
 }
 
 impl Herald {
     /// Starts `bin serve` on a fresh database and waits for `/healthz` (at most 60 s).
-    pub async fn start(bin: &Path, tag: &str) -> Result<Herald, String> {
-        let port = free_port();
+    pub async fn start(bin: &Path, tag: &str, store: &StoreChoice) -> Result<Herald, String> {
         let dir = std::env::temp_dir().join(format!(
             "herald-bench-{}-{tag}-{}",
             std::process::id(),
             crate::now_ns()
         ));
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let db = store.create(&dir, tag).await?;
+        let url = db.url.clone();
+        Herald::spawn(bin, dir, url, Some(db)).await
+    }
+
+    /// Another instance on the same (PostgreSQL) database.
+    pub async fn join(&self, name: &str) -> Result<Herald, String> {
+        let dir = self.dir.with_extension(name);
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        Herald::spawn(&self.bin, dir, self.db_url.clone(), None).await
+    }
+
+    async fn spawn(
+        bin: &Path,
+        dir: PathBuf,
+        db_url: String,
+        db: Option<Database>,
+    ) -> Result<Herald, String> {
+        let port = free_port();
         let log = std::fs::File::create(dir.join("herald.log")).map_err(|e| e.to_string())?;
         let child = Command::new(bin)
             .arg("serve")
             .env("HERALD_ADDR", format!("127.0.0.1:{port}"))
-            .env(
-                "HERALD_DATABASE_URL",
-                format!("sqlite://{}", dir.join("herald.db").display()),
-            )
+            .env("HERALD_DATABASE_URL", &db_url)
+            .env("HERALD_MASTER_KEY", MASTER_KEY)
             .env("HERALD_BOOTSTRAP_API_KEY", API_KEY)
             .env("HERALD_ADMIN_PASSWORD", "herald-bench-password")
             .env("HERALD_ALLOWED_TARGETS", "127.0.0.0/8")
@@ -112,6 +134,9 @@ impl Herald {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
             dir,
+            bin: bin.to_path_buf(),
+            db_url,
+            _db: db,
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -135,6 +160,10 @@ impl Herald {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    pub fn db_url(&self) -> &str {
+        &self.db_url
     }
 
     /// The last lines of Herald's log (for error messages).

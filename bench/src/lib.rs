@@ -12,6 +12,7 @@ pub mod report;
 pub mod scale;
 pub mod scenarios;
 pub mod stats;
+pub mod store;
 
 /// Wall-clock nanoseconds since the Unix epoch (the clock both processes share).
 pub fn now_ns() -> u64 {

@@ -1,9 +1,10 @@
-//! `herald-bench [--smoke] [--herald PATH] [--receiver PATH] [--out FILE] [--only a,b]`:
-//! starts the receiver, runs every scenario (each on its own fresh Herald), prints a
-//! table and the goals, and writes the JSON summary. Exits non-zero when anything was
-//! broken (errors, deliveries that never arrived, signatures that did not verify).
-//! Scenarios: raw, ingest-batch, ingest-single, sustained-f1, sustained-f4, latency,
-//! pending. Normally run through `scripts/bench`.
+//! `herald-bench [--smoke] [--store sqlite|postgres] [--herald PATH] [--receiver PATH]
+//! [--out FILE] [--only a,b]`: starts the receiver, runs every scenario (each on its own
+//! fresh Herald and database), prints a table and the goals, and writes the JSON summary.
+//! Exits non-zero when anything was broken (errors, deliveries that never arrived,
+//! signatures that did not verify). Scenarios: raw, ingest-batch, ingest-single,
+//! sustained-f1, sustained-f4, latency, pending, and on PostgreSQL sustained-2i (two
+//! instances on one database). Normally run through `scripts/bench`.
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -13,18 +14,20 @@ use bench::scenarios::{self, Ctx};
 use bench::{procfs, report};
 use serde_json::{json, Map, Value};
 
-const SCENARIOS: [&str; 7] = [
+const SCENARIOS: [&str; 8] = [
     "raw",
     "ingest-batch",
     "ingest-single",
     "sustained-f1",
     "sustained-f4",
+    "sustained-2i",
     "latency",
     "pending",
 ];
 
 struct Args {
     smoke: bool,
+    store: String,
     herald: PathBuf,
     receiver: PathBuf,
     out: PathBuf,
@@ -44,16 +47,31 @@ fn args() -> Args {
         .and_then(|p| p.parent().map(|d| d.to_path_buf()))
         .unwrap_or_default();
     let profile = if smoke { "debug" } else { "release" };
+    let store = val("--store").unwrap_or_else(|| "sqlite".into());
+    let out = if store == "postgres" {
+        "bench/results/latest-postgres.json"
+    } else {
+        "bench/results/latest.json"
+    };
+    let postgres = store == "postgres";
     Args {
         smoke,
+        store,
         herald: val("--herald")
             .map_or_else(|| format!("target/{profile}/herald").into(), PathBuf::from),
         receiver: val("--receiver")
             .map_or_else(|| here.join("herald-bench-receiver"), PathBuf::from),
-        out: val("--out").map_or_else(|| "bench/results/latest.json".into(), PathBuf::from),
+        out: val("--out").map_or_else(|| out.into(), PathBuf::from),
         only: val("--only")
             .map(|s| s.split(',').map(str::to_string).collect())
-            .unwrap_or_else(|| SCENARIOS.iter().map(|s| s.to_string()).collect()),
+            .unwrap_or_else(|| {
+                SCENARIOS
+                    .iter()
+                    // Two instances share one database only on PostgreSQL.
+                    .filter(|s| **s != "sustained-2i" || postgres)
+                    .map(|s| s.to_string())
+                    .collect()
+            }),
     }
 }
 
@@ -64,6 +82,7 @@ async fn run_one(ctx: &mut Ctx, name: &str) -> scenarios::Outcome {
         "ingest-single" => scenarios::ingest_single(ctx).await,
         "sustained-f1" => scenarios::sustained(ctx, 1).await,
         "sustained-f4" => scenarios::sustained(ctx, 4).await,
+        "sustained-2i" => scenarios::sustained_two(ctx).await,
         "latency" => scenarios::latency(ctx).await,
         "pending" => scenarios::pending(ctx).await,
         other => Err(format!("unknown scenario {other}")),
@@ -120,9 +139,17 @@ async fn run(a: Args, scale: Scale) -> i32 {
     let started = Instant::now();
     let load_before = procfs::loadavg();
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let store = match bench::store::StoreChoice::parse(&a.store) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
     println!(
-        "herald-bench {} · {cores} cores · load average {load_before} · herald {}",
+        "herald-bench {} · store {} · {cores} cores · load average {load_before} · herald {}",
         if a.smoke { "smoke" } else { "full" },
+        store.name(),
         a.herald.display()
     );
     let receiver = match Receiver::start(&a.receiver) {
@@ -134,6 +161,7 @@ async fn run(a: Args, scale: Scale) -> i32 {
     };
     let mut ctx = Ctx {
         herald_bin: a.herald.clone(),
+        store: store.clone(),
         receiver,
         scale,
         failures: vec![],
@@ -156,7 +184,7 @@ async fn run(a: Args, scale: Scale) -> i32 {
     let goals = if a.smoke {
         Value::Null
     } else {
-        report::goals(&summary)
+        report::goals(&summary, store.name())
     };
     let machine = json!({
         "cores": cores,
@@ -167,6 +195,7 @@ async fn run(a: Args, scale: Scale) -> i32 {
     println!("\nmachine: {machine}");
     let mut out = results;
     out.insert("mode".into(), json!(if a.smoke { "smoke" } else { "full" }));
+    out.insert("store".into(), json!(store.name()));
     out.insert("machine".into(), machine);
     out.insert("table".into(), table);
     out.insert("goals".into(), goals);

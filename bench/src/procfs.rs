@@ -80,23 +80,42 @@ pub fn machine_jiffies() -> (u64, u64) {
     (total - idle, total)
 }
 
+/// CPU time of every PostgreSQL server process on the machine (`comm` is `postgres`):
+/// with `--store postgres`, the database's share of the work.
+pub fn database_cpu() -> Duration {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Duration::ZERO;
+    };
+    dir.filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "postgres")
+        })
+        .map(|p| cpu_time(&p))
+        .sum()
+}
+
 /// CPU time of `pid` and machine busy time between two samples.
 #[derive(Clone, Copy, Debug)]
 pub struct Sample {
     pub herald: Duration,
     pub receiver: Duration,
     pub generator: Duration,
+    pub database: Duration,
     pub machine_busy: Duration,
     pub at: std::time::Instant,
 }
 
 impl Sample {
-    /// Herald's (when running), the receiver's, this process's and the machine's.
-    pub fn take(herald: Option<u32>, receiver: u32) -> Sample {
+    /// Herald's (every instance running), the receiver's, this process's, PostgreSQL's
+    /// and the machine's.
+    pub fn take(heralds: &[u32], receiver: u32) -> Sample {
         let (busy, _) = machine_jiffies();
         Sample {
-            herald: herald.map_or(Duration::ZERO, |p| cpu_time(&p.to_string())),
+            herald: heralds.iter().map(|p| cpu_time(&p.to_string())).sum(),
             receiver: cpu_time(&receiver.to_string()),
+            database: database_cpu(),
             generator: cpu_time("self"),
             machine_busy: Duration::from_nanos(busy * 1_000_000_000 / clk_tck_cached()),
             at: std::time::Instant::now(),
@@ -111,6 +130,8 @@ pub struct Usage {
     pub herald_cpu: f64,
     pub receiver_cpu: f64,
     pub generator_cpu: f64,
+    /// PostgreSQL's server processes (zero on SQLite).
+    pub database_cpu: f64,
     /// Busy CPU seconds of everything else on the machine (other builds, browsers).
     pub other_cpu: f64,
 }
@@ -120,13 +141,15 @@ pub fn between(a: &Sample, b: &Sample) -> Usage {
     let herald_cpu = d(a.herald, b.herald);
     let receiver_cpu = d(a.receiver, b.receiver);
     let generator_cpu = d(a.generator, b.generator);
+    let database_cpu = d(a.database, b.database);
     let busy = d(a.machine_busy, b.machine_busy);
     Usage {
         secs: (b.at - a.at).as_secs_f64(),
         herald_cpu,
         receiver_cpu,
         generator_cpu,
-        other_cpu: (busy - herald_cpu - receiver_cpu - generator_cpu).max(0.0),
+        database_cpu,
+        other_cpu: (busy - herald_cpu - receiver_cpu - generator_cpu - database_cpu).max(0.0),
     }
 }
 

@@ -55,6 +55,11 @@ fn rows(r: &Value) -> Vec<Row> {
             at(r, &["sustained_f4", "deliveries_per_s"]),
             raw_rps,
         ),
+        row(
+            "sustained deliveries/s, 2 instances",
+            at(r, &["sustained_2i", "deliveries_per_s"]),
+            raw_rps,
+        ),
     ];
     let rates: Vec<u64> = r["latency"]["rates"]
         .as_array()
@@ -149,12 +154,45 @@ pub fn table(r: &Value) -> Value {
     Value::Array(out)
 }
 
-/// The goals of issue 7 on this machine: (goal, value, met).
-pub fn goals(r: &Value) -> Value {
-    let peak_load = ["sustained_f1", "sustained_f4", "latency"]
+/// The goals on this machine, (goal, value, met): issue 7's for SQLite, issue 12's for
+/// PostgreSQL (docs/scaling.md#measured).
+pub fn goals(r: &Value, store: &str) -> Value {
+    let peak_load = ["sustained_f1", "sustained_f4", "sustained_2i", "latency"]
         .iter()
         .filter_map(|s| at(r, &[s, "peak_rss_mb"]))
         .reduce(f64::max);
+    if store == "postgres" {
+        let one = at(r, &["sustained_f1", "deliveries_per_s"]);
+        let two = at(r, &["sustained_2i", "deliveries_per_s"]);
+        let ratio = one.zip(two).map(|(o, t)| t / o.max(1.0));
+        return judge(
+            vec![
+                (
+                    "≥ 5,000 deliveries/s sustained on one instance (fan-out 1)",
+                    one,
+                    true,
+                ),
+                ("two instances together ≥ one instance (ratio)", ratio, true),
+                (
+                    "≥ 15,000 events/s ingested in batches of 100",
+                    at(r, &["ingest_batch", "events_per_s"]),
+                    true,
+                ),
+                (
+                    "≥ 3,000 single-event requests/s at concurrency 64",
+                    at(r, &["ingest_single", "requests_per_s"]),
+                    true,
+                ),
+                (
+                    "p99 ingest→arrival ≤ 15 ms at 1,000 events/s",
+                    latency_at(r, "latency", 1000, "p99_ms"),
+                    false,
+                ),
+                ("peak RSS ≤ 60 MB under load", peak_load, false),
+            ],
+            &[5_000.0, 1.0, 15_000.0, 3_000.0, 15.0, 60.0],
+        );
+    }
     let list: Vec<(&str, Option<f64>, bool)> = vec![
         (
             "≥ 10,000 signed deliveries/s sustained (fan-out 1)",
@@ -188,10 +226,17 @@ pub fn goals(r: &Value) -> Value {
             false,
         ),
     ];
-    let limits = [10_000.0, 20_000.0, 8_000.0, 10.0, 60.0, 50.0, 150.0];
+    judge(
+        list,
+        &[10_000.0, 20_000.0, 8_000.0, 10.0, 60.0, 50.0, 150.0],
+    )
+}
+
+/// Prints and returns each goal as met, not met or not measured.
+fn judge(list: Vec<(&str, Option<f64>, bool)>, limits: &[f64]) -> Value {
     println!("\ngoals:");
     let mut out = vec![];
-    for ((goal, value, at_least), limit) in list.into_iter().zip(limits) {
+    for ((goal, value, at_least), &limit) in list.into_iter().zip(limits) {
         let met = value.map(|v| if at_least { v >= limit } else { v <= limit });
         let word = match met {
             Some(true) => "met",

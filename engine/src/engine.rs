@@ -37,6 +37,13 @@ pub struct EngineConfig {
     pub idempotency_window_ms: i64,
     /// Test and validate sends per minute per user or key.
     pub test_rate_limit: u32,
+    /// This process's instance id (`HERALD_INSTANCE_ID`); random when `None`. Leases name
+    /// it (docs/scaling.md#instances).
+    pub instance_id: Option<String>,
+    /// How often a running instance notes it is alive in a shared store.
+    pub heartbeat_ms: i64,
+    /// An instance silent this long is dead: other instances release its leases.
+    pub dead_after_ms: i64,
 }
 
 impl Default for EngineConfig {
@@ -51,6 +58,9 @@ impl Default for EngineConfig {
             claim_batch: 64,
             idempotency_window_ms: DAY_MS,
             test_rate_limit: 10,
+            instance_id: None,
+            heartbeat_ms: 2_000,
+            dead_after_ms: 10_000,
         }
     }
 }
@@ -68,6 +78,9 @@ struct Inner {
     test_limiter: RateLimiter,
     ingest_queue: IngestQueue,
     catalog: CatalogCache,
+    instance: String,
+    /// When this instance last noted it is alive in a shared store (see `cluster`).
+    liveness: crate::cluster::Liveness,
 }
 
 #[derive(Clone)]
@@ -121,6 +134,11 @@ impl EngineBuilder {
             None => store.set_meta(KEY_CHECK, &key.key_check()).await?,
         }
         let handoff = Arc::new(Handoff::default());
+        let instance = self
+            .config
+            .instance_id
+            .clone()
+            .unwrap_or_else(|| crate::ids::new_id("ins", self.clock.now_ms()));
         let engine = Engine {
             inner: Arc::new(Inner {
                 sender: Sender::new(
@@ -138,6 +156,8 @@ impl EngineBuilder {
                 clock: self.clock,
                 jitter: self.jitter,
                 test_limiter: RateLimiter::new(self.config.test_rate_limit),
+                instance,
+                liveness: Default::default(),
                 config: self.config,
                 handoff,
             }),
@@ -184,12 +204,34 @@ impl Engine {
         (self.inner.jitter)().clamp(-1.0, 1.0)
     }
 
-    /// Counts a test or validate send by `who`; refuses past the per-minute limit.
-    pub fn check_test_rate(&self, who: &str) -> Result<()> {
-        self.inner
-            .test_limiter
-            .check(who, self.now_ms())
-            .map_err(EngineError::RateLimited)
+    /// Counts a test or validate send by `who`; refuses past the per-minute limit. A
+    /// shared store counts across instances; otherwise it is counted in memory.
+    pub async fn check_test_rate(&self, who: &str) -> Result<()> {
+        let (now, limit) = (self.now_ms(), self.config().test_rate_limit);
+        let decision = match self.store().count_test_send(who, now, limit).await? {
+            Some(d) => d,
+            None => self.inner.test_limiter.check(who, now),
+        };
+        decision.map_err(EngineError::RateLimited)
+    }
+
+    pub(crate) fn inner_liveness(&self) -> &crate::cluster::Liveness {
+        &self.inner.liveness
+    }
+
+    /// This process's instance id.
+    pub fn instance_id(&self) -> &str {
+        &self.inner.instance
+    }
+
+    /// A new lease token of `kind` (`wrk`, `rsd`, `tst`): `<instance>.<id>`, so a lease
+    /// names the instance holding it (ids never contain `.`).
+    pub(crate) fn lease_token(&self, kind: &str) -> String {
+        format!(
+            "{}.{}",
+            self.inner.instance,
+            crate::ids::new_id(kind, self.now_ms())
+        )
     }
 
     /// Tells the worker there may be new work.

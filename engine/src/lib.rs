@@ -11,12 +11,14 @@
 //!   worker, one attempt);
 //! - [`usecases`]: what users and platforms do, one module per area, mirroring
 //!   `src/api/<area>.rs` and the console's server functions;
-//! - [`store`]: the store seam and its backends; nothing outside this crate reaches it.
+//! - [`store`]: the store seam and its backends; nothing outside this crate reaches it;
+//! - [`cluster`]: instances sharing one store (heartbeats, leases of the dead, wake-ups).
 //!
 //! The domain types (webhook, event, delivery, …) come from the `domain` crate, which the
 //! console's browser half shares. The contract these implement is in `docs/`.
 pub mod catalog;
 pub mod clock;
+pub mod cluster;
 pub mod engine;
 pub mod error;
 pub mod ids;

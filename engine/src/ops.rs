@@ -20,9 +20,13 @@ impl Engine {
         self.store().ping().await
     }
 
-    /// Makes deliveries that were in flight when the last process stopped due again.
+    /// At start: makes due again the deliveries left in flight by instances that are gone
+    /// (and by this instance's previous run), never those another live instance holds.
     pub async fn release_interrupted(&self) -> Result<u64> {
-        self.store().release_stale_leases(self.now_ms()).await
+        let dead_after = self.config().dead_after_ms;
+        self.store()
+            .release_stale_leases(self.instance_id(), dead_after, self.now_ms())
+            .await
     }
 
     /// Forgets idempotency keys past their window and expired console sessions.
@@ -57,6 +61,11 @@ impl Engine {
             .attempt_series(webhook_id, crate::rules::activity::window_start(now))
             .await?;
         Ok(crate::rules::activity::buckets(&series, now))
+    }
+
+    /// True when several instances may share the store (PostgreSQL).
+    pub fn shared_store(&self) -> bool {
+        self.store().shared()
     }
 
     /// The pool console sessions are stored in.

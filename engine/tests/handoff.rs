@@ -67,7 +67,7 @@ async fn ingest_hands_due_deliveries_to_the_lane_up_to_its_capacity() {
     // The lane is never read (the worker died): nothing is lost. The start-up release
     // makes them due again and they are delivered once each.
     drop(lane);
-    assert_eq!(h.store.release_stale_leases(h.now()).await.unwrap(), 4);
+    assert_eq!(h.engine.release_interrupted().await.unwrap(), 4);
     assert_eq!(h.drain().await, 4);
     let all = rx.expect_exactly(6).await;
     let mut per_id: HashMap<String, usize> = HashMap::new();

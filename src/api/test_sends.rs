@@ -36,7 +36,7 @@ pub async fn test(
     ApiJson(req): ApiJson<TestRequest>,
 ) -> ApiResult<Json<TestResult>> {
     state.engine.get_webhook(&id).await?;
-    state.engine.check_test_rate(&caller.key_id)?;
+    state.engine.check_test_rate(&caller.key_id).await?;
     Ok(Json(
         state
             .engine
@@ -53,7 +53,7 @@ pub async fn validate(
     caller: Caller,
     ApiJson(req): ApiJson<ValidateRequest>,
 ) -> ApiResult<Json<TestResult>> {
-    state.engine.check_test_rate(&caller.key_id)?;
+    state.engine.check_test_rate(&caller.key_id).await?;
     Ok(Json(
         state.engine.validate_target(&req.url, req.headers).await?,
     ))

@@ -101,7 +101,7 @@ pub async fn validate_webhook(webhook: WebhookForm) -> Result<TestResultView, Co
     let user = require_user().await?;
     let engine = engine()?;
     let (headers, rows) = form::headers(&webhook.headers);
-    engine.check_test_rate(&rate_key(&user))?;
+    engine.check_test_rate(&rate_key(&user)).await?;
     let result = if webhook.id.is_empty() {
         engine.validate_target(&webhook.url, headers).await
     } else {
@@ -124,7 +124,7 @@ pub async fn send_test(id: String, event_type: String) -> Result<TestResultView,
     use crate::server::{convert, engine, rate_key, require_user};
     let user = require_user().await?;
     let engine = engine()?;
-    engine.check_test_rate(&rate_key(&user))?;
+    engine.check_test_rate(&rate_key(&user)).await?;
     let result = engine.send_test(&id, &event_type, None).await?;
     Ok(convert::test_result(result, vec![]))
 }

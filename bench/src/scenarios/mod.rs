@@ -18,8 +18,9 @@ use crate::herald::{Herald, Receiver, API_KEY};
 use crate::load::{LoadResult, Req};
 use crate::procfs;
 use crate::scale::Scale;
+use crate::store::StoreChoice;
 
-pub use deliver::sustained;
+pub use deliver::{sustained, sustained_two};
 pub use ingest::{ingest_batch, ingest_single};
 pub use latency::latency;
 pub use pending::pending;
@@ -27,6 +28,7 @@ pub use raw::raw;
 
 pub struct Ctx {
     pub herald_bin: PathBuf,
+    pub store: StoreChoice,
     pub receiver: Receiver,
     pub scale: Scale,
     /// Everything that went wrong (the smoke run fails on any).
@@ -50,7 +52,7 @@ impl Ctx {
         n: usize,
         timeout_ms: u64,
     ) -> Result<Herald, String> {
-        let h = Herald::start(&self.herald_bin, tag).await?;
+        let h = Herald::start(&self.herald_bin, tag, &self.store).await?;
         let r = &self.receiver;
         for i in 0..n {
             let path = format!("/hook/{i}");
@@ -111,7 +113,7 @@ impl Ctx {
     }
 
     pub fn sample(&self, h: &Herald) -> procfs::Sample {
-        procfs::Sample::take(Some(h.pid()), self.receiver.pid())
+        procfs::Sample::take(&[h.pid()], self.receiver.pid())
     }
 }
 
@@ -138,6 +140,7 @@ pub fn usage_json(u: &procfs::Usage) -> Value {
         "herald_cpu_s": round(u.herald_cpu, 2),
         "receiver_cpu_s": round(u.receiver_cpu, 2),
         "generator_cpu_s": round(u.generator_cpu, 2),
+        "database_cpu_s": round(u.database_cpu, 2),
         "other_cpu_s": round(u.other_cpu, 2),
     })
 }

@@ -30,7 +30,7 @@ pub async fn raw(ctx: &mut Ctx) -> Outcome {
             body,
         }
     });
-    let a = procfs::Sample::take(None, r.pid());
+    let a = procfs::Sample::take(&[], r.pid());
     let s = &ctx.scale;
     let res = load::closed_loop(
         r.addr,
@@ -41,7 +41,7 @@ pub async fn raw(ctx: &mut Ctx) -> Outcome {
         None,
     )
     .await;
-    let b = procfs::Sample::take(None, r.pid());
+    let b = procfs::Sample::take(&[], r.pid());
     let u = procfs::between(&a, &b);
     ctx.check_load("raw baseline", &res);
     let stats = ctx.receiver.stats().await?;

@@ -12,7 +12,6 @@ use tokio::sync::{mpsc, watch, Semaphore};
 
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::ids;
 use crate::pipeline::attempt::{self, AttemptPlan};
 use crate::pipeline::handoff::Handed;
 use crate::pipeline::recorder;
@@ -45,7 +44,7 @@ pub struct Worker {
 
 impl Worker {
     pub fn new(engine: Engine) -> Self {
-        let token = ids::new_id("wrk", engine.now_ms());
+        let token = engine.lease_token("wrk");
         Worker { engine, token }
     }
 
@@ -157,6 +156,11 @@ impl Worker {
                 };
                 if !fresh(lease_until, engine.now_ms(), engine.config().lease_ms) {
                     tracing::warn!(delivery = %c.id, "waited past half its lease for its webhook; the queue will retry it");
+                    return;
+                }
+                if !engine.may_attempt() {
+                    // Others may take this instance for dead and its deliveries over.
+                    tracing::warn!(delivery = %c.id, "this instance's heartbeat is overdue; not starting the attempt");
                     return;
                 }
                 let _ = tx.send(execute(&engine, &w, c).await).await;

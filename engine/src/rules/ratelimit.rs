@@ -1,5 +1,7 @@
 //! A fixed-window-free rate limit: at most `limit` events per rolling minute per caller,
-//! used for test and validate sends (docs/api.md#limits). Pure over the time it is given.
+//! used for test and validate sends (docs/api.md#limits). Pure over the time it is given: [`decide`]
+//! is the rule, [`RateLimiter`] keeps the uses in memory (one process), and a shared
+//! store keeps them in the database and applies the same rule (docs/scaling.md).
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
@@ -29,14 +31,20 @@ impl RateLimiter {
         while q.front().is_some_and(|t| now_ms - t >= WINDOW_MS) {
             q.pop_front();
         }
-        if q.len() >= self.limit {
-            let oldest = *q.front().unwrap_or(&now_ms);
-            let wait_ms = (oldest + WINDOW_MS - now_ms).max(1);
-            return Err(((wait_ms + 999) / 1000) as u64);
-        }
+        decide(q.front().copied(), q.len(), now_ms, self.limit as u32)?;
         q.push_back(now_ms);
         Ok(())
     }
+}
+
+/// Whether one more use at `now_ms` is allowed, given the caller's `count` uses within the
+/// window and the `oldest` of them; `Err(seconds to wait)` when not.
+pub fn decide(oldest: Option<i64>, count: usize, now_ms: i64, limit: u32) -> Result<(), u64> {
+    if count < limit as usize {
+        return Ok(());
+    }
+    let wait_ms = (oldest.unwrap_or(now_ms) + WINDOW_MS - now_ms).max(1);
+    Err(((wait_ms + 999) / 1000) as u64)
 }
 
 #[cfg(test)]
@@ -59,6 +67,14 @@ mod tests {
         );
         // uses at 10, 20, 60000 remain; the one at 10 leaves the window 9 ms later
         assert_eq!(r.check("a", 60_001), Err(1));
+    }
+
+    #[test]
+    fn the_rule_alone() {
+        assert_eq!(decide(None, 0, 5, 1), Ok(()));
+        assert_eq!(decide(Some(0), 1, 5, 2), Ok(()));
+        assert_eq!(decide(Some(0), 2, 5, 2), Err(60));
+        assert_eq!(decide(Some(0), 2, 59_001, 2), Err(1));
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! [`postgres`] (several instances on one database, docs/scaling.md). A backend converts rows to the engine's
 //! [`records`](crate::records) and `domain` types and nothing else; rules (fan-out,
 //! health) are the engine's, which backends call rather than re-implement.
+pub mod copy;
 pub mod postgres;
 pub(crate) mod rows;
 pub mod sqlite;
@@ -44,7 +45,9 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
 
 /// The store as a whole: every area, plus what the process around it needs.
 #[async_trait]
-pub trait Store: WebhookStore + QueueStore + LogStore + AccountStore + Send + Sync {
+pub trait Store:
+    WebhookStore + QueueStore + LogStore + AccountStore + ClusterStore + Send + Sync
+{
     /// Answers when the store answers (for `/healthz`).
     async fn ping(&self) -> Result<()>;
     async fn get_meta(&self, key: &str) -> Result<Option<String>>;
@@ -144,8 +147,16 @@ pub trait QueueStore: Send + Sync {
         now: i64,
         lease_ms: i64,
     ) -> Result<Option<ResendStart>>;
-    /// Makes every leased delivery due again (start-up of the only process).
-    async fn release_stale_leases(&self, now: i64) -> Result<u64>;
+    /// At start-up of instance `instance`: makes due again every delivery leased by an
+    /// instance that is not alive (no heartbeat within `dead_after_ms`) or by this
+    /// instance's previous run under the same id, never one another live instance holds.
+    /// A backend that is one process per database releases every lease.
+    async fn release_stale_leases(
+        &self,
+        instance: &str,
+        dead_after_ms: i64,
+        now: i64,
+    ) -> Result<u64>;
     /// Makes the deliveries leased as `token` due again.
     async fn release_lease(&self, token: &str, now: i64) -> Result<u64>;
     async fn queue_stats(&self) -> Result<QueueStats>;
@@ -191,6 +202,53 @@ pub trait AccountStore: Send + Sync {
     async fn insert_event_type(&self, t: &EventType, now: i64) -> Result<bool>;
     async fn list_event_types(&self) -> Result<Vec<EventType>>;
     async fn prune_sessions(&self, now_ms: i64) -> Result<u64>;
+}
+
+/// Several instances on one database (docs/scaling.md#instances): who is alive, leases
+/// of the dead, the signal that another instance committed work, and limits counted
+/// across instances. The defaults are a backend that is one process per database
+/// (SQLite): nobody else to hear from, nobody else's leases, counts kept in memory.
+#[async_trait]
+pub trait ClusterStore: Send + Sync {
+    /// True when several processes may share this store.
+    fn shared(&self) -> bool {
+        false
+    }
+    /// Notes that `instance` (running as `role`) is alive now; `first` at its start.
+    async fn heartbeat(&self, _instance: &str, _role: &str, _first: bool) -> Result<()> {
+        Ok(())
+    }
+    /// Forgets `instance` (a clean stop: its leases were given back).
+    async fn deregister(&self, _instance: &str) -> Result<()> {
+        Ok(())
+    }
+    /// Makes due again the deliveries leased by instances with no heartbeat within
+    /// `dead_after_ms` (`instance`, the caller, is alive). Returns how many.
+    async fn release_dead_leases(
+        &self,
+        _instance: &str,
+        _dead_after_ms: i64,
+        _now: i64,
+    ) -> Result<u64> {
+        Ok(0)
+    }
+    /// A signal each time any instance commits deliveries to the table (coalesced;
+    /// also after a reconnect, when signals may have been missed). `None` when no other
+    /// process writes to this store.
+    async fn work_signals(&self) -> Result<Option<tokio::sync::mpsc::Receiver<()>>> {
+        Ok(None)
+    }
+    /// Counts a test or validate send by `who` at `now` against `limit` per minute,
+    /// across instances (`rules::ratelimit::decide`); `None` when this store does not
+    /// count them (the engine counts in memory).
+    async fn count_test_send(
+        &self,
+        _who: &str,
+        _now: i64,
+        _limit: u32,
+    ) -> Result<Option<std::result::Result<(), u64>>> {
+        Ok(None)
+    }
 }
 
 /// One page of stored webhooks.

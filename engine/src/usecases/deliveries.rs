@@ -4,7 +4,6 @@
 use crate::clock::parse_time;
 use crate::engine::Engine;
 use crate::error::{EngineError, FieldErrors, Result};
-use crate::ids;
 use crate::pipeline::attempt::{self, AttemptPlan};
 use crate::rules::filter::validate_pattern;
 use crate::rules::outcome::OnFailure;
@@ -38,7 +37,7 @@ impl Engine {
     /// A new attempt of a delivery now, with the same `webhook-id`.
     pub async fn resend(&self, delivery_id: &str) -> Result<DeliveryDetail> {
         let now = self.now_ms();
-        let token = ids::new_id("rsd", now);
+        let token = self.lease_token("rsd");
         let Some(ResendStart {
             webhook_id,
             attempt,

@@ -40,7 +40,7 @@ impl Engine {
             id: ids::new_id(ids::DELIVERY, now),
             webhook_id: w.id.clone(),
         };
-        let token = ids::new_id("tst", now);
+        let token = self.lease_token("tst");
         self.store()
             .insert_direct(&event, &delivery, now, &token, now + self.config().lease_ms)
             .await?;

@@ -3,10 +3,14 @@
 //! hot paths (ingest, claims, recording outcomes) are a few multi-row statements over
 //! arrays (`UNNEST`), claims take rows with `FOR UPDATE SKIP LOCKED` so instances never
 //! wait on each other's leases, and each commit that leaves work in the table sends
-//! `NOTIFY herald_work` so every instance's worker wakes. Rows are
-//! converted to engine records in `store/rows.rs`, as for SQLite.
+//! `NOTIFY herald_work` so every instance's worker wakes (`listen.rs`); leases name the
+//! instance holding them (`instances.rs`). Rows are converted to engine records in
+//! `store/rows.rs`, as for SQLite.
 mod accounts;
+pub(crate) mod dump;
 mod ingest;
+mod instances;
+mod listen;
 mod logs;
 mod queue;
 mod record;
@@ -41,7 +45,10 @@ impl PgStore {
     /// migrations. sqlx's migrator holds a PostgreSQL advisory lock while it runs, so
     /// instances starting together do not race.
     pub async fn open(url: &str) -> Result<PgStore> {
-        let options = PgConnectOptions::from_str(url)?.application_name("herald");
+        let options = PgConnectOptions::from_str(url)?
+            .application_name("herald")
+            // Not the server's notices ("… already exists, skipping") in Herald's log.
+            .options([("client_min_messages", "warning")]);
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(30))

@@ -252,17 +252,15 @@ impl QueueStore for PgStore {
         .transpose()
     }
 
-    async fn release_stale_leases(&self, now: i64) -> Result<u64> {
-        let sql = format!(
-            "WITH r AS (UPDATE deliveries SET {RELEASE_SET} WHERE status = 'delivering' RETURNING 1) \
-             SELECT COUNT(*) AS n, (SELECT pg_notify($2, '') WHERE EXISTS (SELECT 1 FROM r)) IS NULL AS quiet FROM r"
-        );
-        let row = sqlx::query(&sql)
-            .bind(now)
-            .bind(WORK_CHANNEL)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.get::<i64, _>("n") as u64)
+    async fn release_stale_leases(
+        &self,
+        instance: &str,
+        dead_after_ms: i64,
+        now: i64,
+    ) -> Result<u64> {
+        // This instance is starting: whatever its id holds is a previous run's.
+        self.release_unowned(instance, false, dead_after_ms, now)
+            .await
     }
 
     async fn release_lease(&self, token: &str, now: i64) -> Result<u64> {

@@ -5,6 +5,7 @@
 mod accounts;
 mod batch;
 mod checkpoint;
+pub(crate) mod dump;
 mod fanout_write;
 mod health;
 mod logs;
@@ -18,7 +19,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 use crate::error::Result;
-use crate::store::{SessionPool, Store};
+use crate::store::{ClusterStore, SessionPool, Store};
 use async_trait::async_trait;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -92,6 +93,13 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// The write connection's pool (the store copy reads and writes through it).
+    pub(crate) fn write_pool(&self) -> &SqlitePool {
+        &self.write
+    }
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     fn session_pool(&self) -> SessionPool {
@@ -159,6 +167,9 @@ fn restrict(path: &std::path::Path) -> Result<()> {
 fn io_error(path: &std::path::Path, e: std::io::Error) -> crate::error::EngineError {
     crate::error::EngineError::Config(format!("database file {}: {e}", path.display()))
 }
+
+/// One process per database file: the defaults (no other instances, limits in memory).
+impl ClusterStore for SqliteStore {}
 
 /// The file path behind a `sqlite:` URL, if it names a file.
 pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {

@@ -300,9 +300,14 @@ impl QueueStore for SqliteStore {
         .transpose()
     }
 
-    /// Releases leases held by a previous run of this process (one Herald per database):
-    /// those deliveries are due again at once. Returns how many.
-    async fn release_stale_leases(&self, now: i64) -> Result<u64> {
+    /// Releases leases held by a previous run of this process (one Herald per database,
+    /// so every lease is one): those deliveries are due again at once. Returns how many.
+    async fn release_stale_leases(
+        &self,
+        _instance: &str,
+        _dead_after_ms: i64,
+        now: i64,
+    ) -> Result<u64> {
         Ok(sqlx::query(
             "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
              due_at = ?, lease_token = NULL, updated_at = ? WHERE status = 'delivering'",

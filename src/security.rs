@@ -26,8 +26,14 @@ pub fn is_cross_site(req: &Request) -> bool {
     false
 }
 
-/// Refuses GETs and cross-site requests to server functions.
+/// Refuses GETs and cross-site requests to server functions (every path under
+/// `/console-api/`). It is a layer of the whole console router, not of one route:
+/// `leptos_routes_with_context` registers each server function's exact path itself, and
+/// those routes would bypass a guard attached only to the `/console-api/{*fn_name}` route.
 pub async fn guard_server_fns(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/console-api/") {
+        return next.run(req).await;
+    }
     if req.method() != Method::POST {
         return (
             StatusCode::METHOD_NOT_ALLOWED,

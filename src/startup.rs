@@ -167,8 +167,7 @@ pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError>
             )
             .await
         }
-    })
-    .layer(axum::middleware::from_fn(crate::security::guard_server_fns));
+    });
 
     let console = Router::new()
         .route(
@@ -182,6 +181,7 @@ pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError>
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        .layer(axum::middleware::from_fn(crate::security::guard_server_fns))
         .layer(axum::middleware::from_fn(crate::security::require_session))
         .layer(axum::middleware::from_fn(crate::security::page_headers))
         .layer(session_layer);

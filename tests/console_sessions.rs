@@ -50,17 +50,7 @@ async fn a_console_session_is_kept_in_the_database() {
         "{}",
         res.status()
     );
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("herald_session="))
-        .expect("a session cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = session_cookie(&res).expect("a session cookie");
     let page = |cookie: String| {
         client
             .get(format!("{}/settings", app.base))

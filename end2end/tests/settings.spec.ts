@@ -48,7 +48,33 @@ test('change password checks the current one', async ({ page }) => {
   await page.getByRole('button', { name: 'Change password' }).click();
   await expect(page.getByLabel('Confirm new password')).toHaveAccessibleDescription('does not match the new password');
 
-  // Setting the same password again succeeds and leaves the account as it was.
+  // A new password takes effect: the old one no longer signs in, the new one does. The
+  // test then puts the suite's password back (the tests run one at a time).
+  const next = unique('pw');
+  await page.getByLabel('Current password').fill(PASSWORD);
+  await page.getByLabel('New password', { exact: true }).fill(next);
+  await page.getByLabel('Confirm new password').fill(next);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Password changed.' })).toBeVisible();
+
+  const fresh = await page.context().browser()!.newContext();
+  const other = await fresh.newPage();
+  const signInWith = async (password: string) => {
+    await other.goto('/login');
+    await other.getByLabel('Username').fill('admin');
+    await other.getByLabel('Password').fill(password);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+  };
+  await signInWith(PASSWORD);
+  await expect(other.getByRole('heading', { level: 1, name: 'Webhooks' })).toHaveCount(0);
+  await expect(other).toHaveURL(/\/login/);
+  await signInWith(next);
+  await expect(other.getByRole('heading', { level: 1, name: 'Webhooks' })).toBeVisible();
+  await fresh.close();
+
+  await page.goto('/settings');
+  await hydrated(page);
+  await page.getByLabel('Current password').fill(next);
   await page.getByLabel('New password', { exact: true }).fill(PASSWORD);
   await page.getByLabel('Confirm new password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Change password' }).click();

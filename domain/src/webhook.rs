@@ -67,7 +67,6 @@ pub struct Health {
     pub last_condition_error: Option<ConditionError>,
 }
 
-
 /// One hour of a webhook's attempts (the console's activity chart).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct ActivityBucket {

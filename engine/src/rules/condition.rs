@@ -186,7 +186,7 @@ pub fn compile(text: &str) -> Result<Option<Condition>, ConditionProblem> {
         let first = errs.errors.first();
         ConditionProblem {
             line: first.map_or(1, |e| e.pos.0.max(1) as usize),
-            column: first.map_or(1, |e| e.pos.1.max(0) as usize + 1),
+            column: first.map_or(1, |e| e.pos.1.max(1) as usize),
             message: first.map_or_else(|| "syntax error".into(), |e| e.msg.clone()),
         }
     })?;
@@ -196,7 +196,9 @@ pub fn compile(text: &str) -> Result<Option<Condition>, ConditionProblem> {
         return Err(problem_at(
             text,
             0,
-            format!("uses more than {MAX_COMPREHENSIONS} macro (all, exists, exists_one, map, filter)"),
+            format!(
+                "uses more than {MAX_COMPREHENSIONS} macro (all, exists, exists_one, map, filter)"
+            ),
         ));
     }
     if let Some(unknown) = w
@@ -265,9 +267,9 @@ fn opt_str(s: Option<&str>) -> Cel {
 
 impl EventVars {
     pub fn new(e: &EventFields) -> EventVars {
-        let subject = e
-            .subject
-            .map_or(Cel::Null, |s| to_cel(&serde_json::to_value(s).unwrap_or_default()));
+        let subject = e.subject.map_or(Cel::Null, |s| {
+            to_cel(&serde_json::to_value(s).unwrap_or_default())
+        });
         EventVars {
             values: [
                 ("type", Cel::String(Arc::new(e.event_type.to_string()))),
@@ -278,7 +280,10 @@ impl EventVars {
                 ("object", Cel::String(Arc::new(e.object.to_string()))),
                 ("data", to_cel(e.data)),
                 ("metadata", e.metadata.map_or(Cel::Null, to_cel)),
-                ("created_at", Cel::String(Arc::new(e.created_at.to_string()))),
+                (
+                    "created_at",
+                    Cel::String(Arc::new(e.created_at.to_string())),
+                ),
             ],
         }
     }

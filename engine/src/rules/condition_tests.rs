@@ -25,7 +25,12 @@ fn results_across_types() {
         "run_id": "nightly-42", "tags": ["a", "b"], "none": null, "big": 10_000_000_000u64,
         "nested": {"x": {"y": 1}}
     });
-    type Case = (&'static str, Option<&'static str>, Option<Severity>, Result<bool, ()>);
+    type Case = (
+        &'static str,
+        Option<&'static str>,
+        Option<Severity>,
+        Result<bool, ()>,
+    );
     let cases: Vec<Case> = vec![
         ("data.score < 0.8", None, None, Ok(true)),
         ("data.score < 0.4", None, None, Ok(false)),
@@ -95,12 +100,24 @@ fn results_across_types() {
         ("data.none > 1", None, None, Err(())),
         // not a boolean
         ("data.count", None, None, Err(())),
-        (r#"type == "evaluation.completed" && object == "evaluation""#, None, None, Ok(true)),
-        (r#"source == "experiment" && created_at.startsWith("2026-")"#, None, None, Ok(true)),
+        (
+            r#"type == "evaluation.completed" && object == "evaluation""#,
+            None,
+            None,
+            Ok(true),
+        ),
+        (
+            r#"source == "experiment" && created_at.startsWith("2026-")"#,
+            None,
+            None,
+            Ok(true),
+        ),
         ("metadata == null && subject == null", None, None, Ok(true)),
     ];
     for (text, project, severity, want) in cases {
-        let c = compile(text).unwrap_or_else(|e| panic!("{text}: {e}")).unwrap();
+        let c = compile(text)
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+            .unwrap();
         let v = vars(d.clone(), project, severity);
         let got = evaluate(&c, &v.context(&env)).map_err(|_| ());
         assert_eq!(got, want, "{text}");
@@ -110,11 +127,22 @@ fn results_across_types() {
 #[test]
 fn compile_refuses_with_positions() {
     let long = format!("data.x == \"{}\"", "a".repeat(MAX_CONDITION_LEN));
-    let deep = format!("{}1{}", "(".repeat(MAX_NESTING + 1), ")".repeat(MAX_NESTING + 1));
+    let deep = format!(
+        "{}1{}",
+        "(".repeat(MAX_NESTING + 1),
+        ")".repeat(MAX_NESTING + 1)
+    );
     // (text, line, column, part of the message)
     let cases: Vec<(&str, usize, usize, &str)> = vec![
         ("data.score <", 1, 13, ""),
-        ("data.score < 0.8 &&\n  foo > 1", 2, 3, "unknown variable 'foo'"),
+        ("data.score < < 1", 1, 14, ""),
+        ("data.score <\n  ) 1", 2, 3, ""),
+        (
+            "data.score < 0.8 &&\n  foo > 1",
+            2,
+            3,
+            "unknown variable 'foo'",
+        ),
         (&long, 1, 1, "at most 1000 characters"),
         (&deep, 1, MAX_NESTING + 1, "nests deeper"),
         (

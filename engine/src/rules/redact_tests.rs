@@ -8,11 +8,23 @@ fn parses_paths() {
     let k = |s: &str| Key(s.to_string());
     let ok: Vec<(&str, Root, Vec<Segment>)> = vec![
         ("data.input", Root::Data, vec![k("input")]),
-        ("metadata.user.email", Root::Metadata, vec![k("user"), k("email")]),
-        ("data.samples[*].prompt", Root::Data, vec![k("samples"), EachIndex, k("prompt")]),
+        (
+            "metadata.user.email",
+            Root::Metadata,
+            vec![k("user"), k("email")],
+        ),
+        (
+            "data.samples[*].prompt",
+            Root::Data,
+            vec![k("samples"), EachIndex, k("prompt")],
+        ),
         ("data.items[2]", Root::Data, vec![k("items"), Index(2)]),
         ("data.a-b_c.9", Root::Data, vec![k("a-b_c"), k("9")]),
-        ("data.m[*][*]", Root::Data, vec![k("m"), EachIndex, EachIndex]),
+        (
+            "data.m[*][*]",
+            Root::Data,
+            vec![k("m"), EachIndex, EachIndex],
+        ),
     ];
     for (p, root, segments) in ok {
         assert_eq!(parse_path(p), Ok(RedactPath { root, segments }), "{p}");
@@ -156,16 +168,29 @@ fn redacts_an_event_and_hashes_per_key() {
     assert!(ha.starts_with("sha256:") && ha.len() == 7 + 64, "{ha}");
     assert_ne!(a.data, b.data, "the hash is keyed per webhook");
     assert_eq!(a, redact_event(&e, &rules, b"key-a"), "and stable");
-    assert_eq!(e.data, json!({"input": "canary"}), "the stored event is untouched");
+    assert_eq!(
+        e.data,
+        json!({"input": "canary"}),
+        "the stored event is untouched"
+    );
     // a metadata rule on an event without metadata is a no-op.
-    let bare = Event { metadata: None, ..e.clone() };
+    let bare = Event {
+        metadata: None,
+        ..e.clone()
+    };
     assert_eq!(redact_event(&bare, &rules, b"k").metadata, None);
 }
 
 #[test]
 fn parses_rule_lists() {
-    let r = |p: &str| Redaction { path: p.into(), action: RedactAction::Remove };
-    assert_eq!(parse_rules(&[r("data.a"), r("metadata.b")]).unwrap().len(), 2);
+    let r = |p: &str| Redaction {
+        path: p.into(),
+        action: RedactAction::Remove,
+    };
+    assert_eq!(
+        parse_rules(&[r("data.a"), r("metadata.b")]).unwrap().len(),
+        2
+    );
     assert_eq!(parse_rules(&[r("data.a"), r("bad")]).unwrap_err().0, 1);
     let many: Vec<Redaction> = (0..=MAX_REDACTIONS).map(|_| r("data.a")).collect();
     assert!(parse_rules(&many).is_err());

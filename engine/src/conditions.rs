@@ -1,7 +1,8 @@
 //! Compiled conditions, once per webhook version: fan-out reads the active webhooks in
 //! every ingest transaction, so their conditions are compiled on first sight and kept,
-//! keyed by webhook id and `updated_at` (an edit makes a new version). Never parsed per
-//! event (docs/conditions.md#evaluation).
+//! keyed by webhook id and condition text (an edit makes a new version; comparing the text
+//! rather than `updated_at` also catches two edits within one millisecond). Never parsed
+//! per event (docs/conditions.md#evaluation).
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -18,7 +19,7 @@ pub type Compiled = Result<Option<Arc<Condition>>, String>;
 /// evaluation runs in.
 pub struct ConditionCache {
     env: Arc<Env>,
-    compiled: Mutex<HashMap<String, (i64, Compiled)>>,
+    compiled: Mutex<HashMap<String, (String, Compiled)>>,
 }
 
 impl std::fmt::Debug for ConditionCache {
@@ -50,14 +51,14 @@ impl ConditionCache {
         }
         let mut map = self.compiled.lock().expect("condition cache poisoned");
         if let Some((version, c)) = map.get(&w.id) {
-            if *version == w.updated_at {
+            if *version == w.condition {
                 return c.clone();
             }
         }
         let c: Compiled = condition::compile(&w.condition)
             .map(|c| c.map(Arc::new))
             .map_err(|e| e.to_string());
-        map.insert(w.id.clone(), (w.updated_at, c.clone()));
+        map.insert(w.id.clone(), (w.condition.clone(), c.clone()));
         c
     }
 

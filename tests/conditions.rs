@@ -62,7 +62,10 @@ async fn conditions_route_and_the_canary_stays_in_herald() {
             }),
         )
         .await;
-    assert_eq!(redacting["redact"][0]["action"], "remove", "the default action");
+    assert_eq!(
+        redacting["redact"][0]["action"], "remove",
+        "the default action"
+    );
     app.webhook(
         &skipped.url,
         json!({"condition": "severity in [\"high\", \"critical\"] || data.regression > 0.05"}),
@@ -85,7 +88,10 @@ async fn conditions_route_and_the_canary_stays_in_herald() {
     let body = std::str::from_utf8(&got[0].body).unwrap();
     assert!(!body.contains(CANARY), "canary sent: {body}");
     let event = &got[0].json()["events"][0];
-    assert_eq!(event["data"]["evaluation_result"]["samples"], json!([{"score": 1}]));
+    assert_eq!(
+        event["data"]["evaluation_result"]["samples"],
+        json!([{"score": 1}])
+    );
     assert!(event["metadata"]["user"]["email"]
         .as_str()
         .unwrap()
@@ -96,13 +102,18 @@ async fn conditions_route_and_the_canary_stays_in_herald() {
     let id = answer["data"][0]["id"].as_str().unwrap().to_string();
     let (app_ref, id_ref) = (&app, &id);
     eventually("the attempt is recorded", || async move {
-        let (_, e) = app_ref.json(app_ref.get(&format!("/events/{id_ref}"))).await;
+        let (_, e) = app_ref
+            .json(app_ref.get(&format!("/events/{id_ref}")))
+            .await;
         e["deliveries"][0]["attempts"].as_u64().unwrap_or(0) >= 1
     })
     .await;
     let (_, e) = app.json(app.get(&format!("/events/{id}"))).await;
     let delivery = e["deliveries"][0]["id"].as_str().unwrap().to_string();
-    assert_eq!(e["data"]["samples"][0]["prompt"], CANARY, "the stored event is whole");
+    assert_eq!(
+        e["data"]["samples"][0]["prompt"], CANARY,
+        "the stored event is whole"
+    );
     let bodies = attempt_bodies(&app).await;
     assert_eq!(bodies.len(), 1);
     assert!(bodies.iter().all(|b| !b.contains(CANARY)), "{bodies:?}");
@@ -120,8 +131,14 @@ async fn conditions_route_and_the_canary_stays_in_herald() {
         .unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("sha256:"), "the delivery page shows the redacted body");
-    assert!(!html.contains(CANARY), "canary on the console's delivery page");
+    assert!(
+        html.contains("sha256:"),
+        "the delivery page shows the redacted body"
+    );
+    assert!(
+        !html.contains(CANARY),
+        "canary on the console's delivery page"
+    );
 }
 
 #[tokio::test]
@@ -150,7 +167,11 @@ async fn condition_check_and_validation_over_rest() {
             "event": {"type": "run.completed", "data": {"run_id": "nightly-9"}},
         })))
         .await;
-    assert_eq!((status, &r["samples"][0]["matches"]), (200, &json!(true)), "{r}");
+    assert_eq!(
+        (status, &r["samples"][0]["matches"]),
+        (200, &json!(true)),
+        "{r}"
+    );
 
     let (status, r) = app
         .json(app.post("/webhooks").json(&json!({

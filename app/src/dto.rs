@@ -6,9 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 pub use domain::{
-    ActivityBucket, ApiKey, Attempt, Backoff, BatchSettings, ConditionCheckResult,
-    ConditionSample, Delivery, DeliveryStatus, Format, Header, Health, RedactAction, Redaction,
-    RetryPolicy, Severity, TestResult,
+    ActivityBucket, ApiKey, Attempt, Backoff, BatchSettings, ConditionCheckResult, ConditionSample,
+    Delivery, DeliveryStatus, Format, Header, Health, RedactAction, Redaction, RetryPolicy,
+    Severity, TestResult,
 };
 
 /// A webhook as the console shows it. `url` is the full URL only when it is loaded for
@@ -213,6 +213,23 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// The name of a redaction action, as the form writes it.
+pub fn redact_action_name(a: RedactAction) -> &'static str {
+    match a {
+        RedactAction::Remove => "remove",
+        RedactAction::Mask => "mask",
+        RedactAction::Hash => "hash",
+    }
+}
+
+/// Redactions as the form's text: one `path action` a line.
+pub fn redact_text(list: &[Redaction]) -> String {
+    list.iter()
+        .map(|r| format!("{} {}", r.path, redact_action_name(r.action)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,21 +259,4 @@ mod tests {
         }
         .is_blank());
     }
-}
-
-/// The name of a redaction action, as the form writes it.
-pub fn redact_action_name(a: RedactAction) -> &'static str {
-    match a {
-        RedactAction::Remove => "remove",
-        RedactAction::Mask => "mask",
-        RedactAction::Hash => "hash",
-    }
-}
-
-/// Redactions as the form's text: one `path action` a line.
-pub fn redact_text(list: &[Redaction]) -> String {
-    list.iter()
-        .map(|r| format!("{} {}", r.path, redact_action_name(r.action)))
-        .collect::<Vec<_>>()
-        .join("\n")
 }

@@ -68,7 +68,10 @@ fn rows(r: &Value) -> Vec<Row> {
         row(
             "fan-out to 100 with conditions (µs/webhook)",
             at(r, &["fanout_100_conditions", "us_per_webhook"]),
-            at(r, &["fanout_100_conditions", "us_per_webhook_without_conditions"]),
+            at(
+                r,
+                &["fanout_100_conditions", "us_per_webhook_without_conditions"],
+            ),
         ),
     ];
     let rates: Vec<u64> = r["latency"]["rates"]
@@ -250,7 +253,9 @@ pub fn goals(r: &Value, store: &str) -> Value {
     ];
     judge(
         list,
-        &[10_000.0, 20_000.0, 8_000.0, 10.0, 60.0, 50.0, 150.0, 2.0, 0.9],
+        &[
+            10_000.0, 20_000.0, 8_000.0, 10.0, 60.0, 50.0, 150.0, 2.0, 0.9,
+        ],
     )
 }
 

@@ -20,9 +20,11 @@ pub fn ConditionEditor(
     let condition = RwSignal::new(webhook.condition.clone());
     let redact = RwSignal::new(redact_text(&webhook.redact));
     // The webhook's subscriptions; every catalog type for a new webhook or `*`.
-    let types = if webhook.event_types.is_empty() || webhook.event_types.iter().any(|t| t == "*")
-    {
-        event_types.iter().map(|t| t.name.clone()).collect::<Vec<_>>()
+    let types = if webhook.event_types.is_empty() || webhook.event_types.iter().any(|t| t == "*") {
+        event_types
+            .iter()
+            .map(|t| t.name.clone())
+            .collect::<Vec<_>>()
     } else {
         webhook.event_types.clone()
     }
@@ -109,7 +111,8 @@ fn preview(answer: Result<ConditionCheckResult, ConsoleError>) -> AnyView {
                 .flat_map(|k| messages(&f, k))
                 .collect::<Vec<_>>()
                 .join("; ");
-            view! { <p class="field-error" id="condition-live-error" role="status">{text}</p> }.into_any()
+            view! { <p class="field-error" id="condition-live-error" role="status">{text}</p> }
+                .into_any()
         }
         Err(e) => view! { <p class="field-error" role="status">{e.to_string()}</p> }.into_any(),
     }

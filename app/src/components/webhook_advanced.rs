@@ -3,8 +3,8 @@
 //! live preview, retry policy, timeout and batching.
 use leptos::prelude::*;
 
-use crate::components::fields::{error_id, invalid, FieldError, NumberField};
 use crate::components::condition_editor::ConditionEditor;
+use crate::components::fields::{error_id, invalid, FieldError, NumberField};
 use crate::components::templates_editor::TemplatesEditor;
 use crate::dto::{Backoff, EventTypeView, Format, Severity, WebhookView};
 use crate::error::FieldErrors;

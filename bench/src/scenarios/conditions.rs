@@ -58,7 +58,11 @@ fn event(seq: u64) -> NewEvent {
 
 /// Seconds per webhook routing `events` events over `subs`; fails unless every webhook
 /// gets every event.
-fn time_per_webhook(subs: &[Subscription], cache: &ConditionCache, events: u64) -> Result<f64, String> {
+fn time_per_webhook(
+    subs: &[Subscription],
+    cache: &ConditionCache,
+    events: u64,
+) -> Result<f64, String> {
     let list: Vec<NewEvent> = (0..events).map(event).collect();
     let started = Instant::now();
     let mut routed = 0usize;

@@ -36,6 +36,10 @@ impl Metrics {
                 "Events accepted by POST /api/v1/events"
             );
             metrics::describe_counter!("herald_attempts_total", "Delivery attempts by outcome");
+            metrics::describe_counter!(
+                "herald_condition_errors_total",
+                "Events a webhook's condition could not be evaluated on (not delivered), by webhook"
+            );
             metrics::describe_histogram!(
                 "herald_attempt_duration_seconds",
                 "Duration of delivery attempts"

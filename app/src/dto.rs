@@ -6,8 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 pub use domain::{
-    ActivityBucket, ApiKey, Attempt, Backoff, BatchSettings, Delivery, DeliveryStatus, Format,
-    Header, Health, RetryPolicy, Severity, TestResult,
+    ActivityBucket, ApiKey, Attempt, Backoff, BatchSettings, ConditionCheckResult, ConditionSample,
+    Delivery, DeliveryStatus, Format, Header, Health, RedactAction, Redaction, RetryPolicy,
+    Severity, TestResult,
 };
 
 /// A webhook as the console shows it. `url` is the full URL only when it is loaded for
@@ -35,6 +36,9 @@ pub struct WebhookView {
     pub batch: BatchSettings,
     pub retry: RetryPolicy,
     pub timeout_ms: u64,
+    /// CEL condition; "" for none.
+    pub condition: String,
+    pub redact: Vec<Redaction>,
     pub health: Health,
     pub created_at: String,
     pub updated_at: String,
@@ -138,6 +142,9 @@ pub struct WebhookForm {
     pub timeout_ms: String,
     pub batch_max_events: String,
     pub batch_max_wait_ms: String,
+    pub condition: String,
+    /// One redaction a line: `path` or `path action` (remove, mask or hash).
+    pub redact: String,
 }
 
 /// A row of the headers editor. A protected row left empty keeps its stored value.
@@ -204,6 +211,23 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// The name of a redaction action, as the form writes it.
+pub fn redact_action_name(a: RedactAction) -> &'static str {
+    match a {
+        RedactAction::Remove => "remove",
+        RedactAction::Mask => "mask",
+        RedactAction::Hash => "hash",
+    }
+}
+
+/// Redactions as the form's text: one `path action` a line.
+pub fn redact_text(list: &[Redaction]) -> String {
+    list.iter()
+        .map(|r| format!("{} {}", r.path, redact_action_name(r.action)))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]

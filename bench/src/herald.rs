@@ -178,11 +178,15 @@ impl Herald {
         &self,
         url: &str,
         timeout_ms: u64,
+        extras: &serde_json::Value,
     ) -> Result<(String, String), String> {
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "name": "bench", "url": url, "event_types": [crate::events::EVENT_TYPE],
             "timeout_ms": timeout_ms,
         });
+        if let (Some(b), Some(x)) = (body.as_object_mut(), extras.as_object()) {
+            b.extend(x.clone());
+        }
         let auth = format!("Bearer {API_KEY}");
         let v = client::json(
             self.addr,

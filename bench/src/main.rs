@@ -3,8 +3,8 @@
 //! fresh Herald and database), prints a table and the goals, and writes the JSON summary.
 //! Exits non-zero when anything was broken (errors, deliveries that never arrived,
 //! signatures that did not verify). Scenarios: raw, ingest-batch, ingest-single,
-//! sustained-f1, sustained-f4, latency, pending, and on PostgreSQL sustained-2i (two
-//! instances on one database). Normally run through `scripts/bench`.
+//! sustained-f1, sustained-f4, fanout-100-conditions, sustained-conditions, latency,
+//! pending, and on PostgreSQL sustained-2i (two instances on one database). Normally run through `scripts/bench`.
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -14,13 +14,15 @@ use bench::scenarios::{self, Ctx};
 use bench::{procfs, report};
 use serde_json::{json, Map, Value};
 
-const SCENARIOS: [&str; 8] = [
+const SCENARIOS: [&str; 10] = [
     "raw",
     "ingest-batch",
     "ingest-single",
     "sustained-f1",
     "sustained-f4",
     "sustained-2i",
+    "fanout-100-conditions",
+    "sustained-conditions",
     "latency",
     "pending",
 ];
@@ -83,6 +85,8 @@ async fn run_one(ctx: &mut Ctx, name: &str) -> scenarios::Outcome {
         "sustained-f1" => scenarios::sustained(ctx, 1).await,
         "sustained-f4" => scenarios::sustained(ctx, 4).await,
         "sustained-2i" => scenarios::sustained_two(ctx).await,
+        "fanout-100-conditions" => scenarios::fanout_conditions(ctx).await,
+        "sustained-conditions" => scenarios::sustained_conditions(ctx).await,
         "latency" => scenarios::latency(ctx).await,
         "pending" => scenarios::pending(ctx).await,
         other => Err(format!("unknown scenario {other}")),

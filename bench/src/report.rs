@@ -60,6 +60,19 @@ fn rows(r: &Value) -> Vec<Row> {
             at(r, &["sustained_2i", "deliveries_per_s"]),
             raw_rps,
         ),
+        row(
+            "sustained deliveries/s, condition + redaction",
+            at(r, &["sustained_conditions", "deliveries_per_s"]),
+            at(r, &["sustained_f1", "deliveries_per_s"]),
+        ),
+        row(
+            "fan-out to 100 with conditions (µs/webhook)",
+            at(r, &["fanout_100_conditions", "us_per_webhook"]),
+            at(
+                r,
+                &["fanout_100_conditions", "us_per_webhook_without_conditions"],
+            ),
+        ),
     ];
     let rates: Vec<u64> = r["latency"]["rates"]
         .as_array()
@@ -225,10 +238,24 @@ pub fn goals(r: &Value, store: &str) -> Value {
             at(r, &["pending", "peak_rss_mb"]),
             false,
         ),
+        (
+            "≤ 2 µs per webhook evaluating conditions at fan-out to 100",
+            at(r, &["fanout_100_conditions", "us_per_webhook"]),
+            false,
+        ),
+        (
+            "condition + redaction within 10 % of plain sustained (ratio)",
+            at(r, &["sustained_conditions", "deliveries_per_s"])
+                .zip(at(r, &["sustained_f1", "deliveries_per_s"]))
+                .map(|(c, p)| c / p.max(1.0)),
+            true,
+        ),
     ];
     judge(
         list,
-        &[10_000.0, 20_000.0, 8_000.0, 10.0, 60.0, 50.0, 150.0],
+        &[
+            10_000.0, 20_000.0, 8_000.0, 10.0, 60.0, 50.0, 150.0, 2.0, 0.9,
+        ],
     )
 }
 

@@ -5,6 +5,7 @@
 //! does. The rules over these types (matching, validation, retry delays) live in the
 //! engine's `rules` folder. The JSON shapes are described in `docs/api.md`.
 pub mod account;
+pub mod condition;
 pub mod delivery;
 pub mod event;
 pub mod filters;
@@ -14,6 +15,9 @@ pub mod retry;
 pub mod webhook;
 
 pub use account::ApiKey;
+pub use condition::{
+    ConditionCheck, ConditionCheckResult, ConditionError, ConditionSample, RedactAction, Redaction,
+};
 pub use delivery::{
     is_success, Attempt, Delivery, DeliveryDetail, DeliveryQuery, DeliveryStatus, ErrorKind,
     SentRequest, TestResult, Trigger,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::condition::{ConditionError, Redaction};
 use crate::filters::Filters;
 use crate::format::Format;
 use crate::retry::RetryPolicy;
@@ -60,6 +61,10 @@ pub struct Health {
     pub last_failure_at: Option<String>,
     pub consecutive_failures: u32,
     pub disabled_reason: Option<String>,
+    /// The last time the webhook's `condition` failed to evaluate on an event (the event
+    /// did not match), and why (docs/conditions.md#errors).
+    #[serde(default)]
+    pub last_condition_error: Option<ConditionError>,
 }
 
 /// One hour of a webhook's attempts (the console's activity chart).
@@ -97,6 +102,10 @@ pub struct Webhook {
     pub batch: BatchSettings,
     pub retry: RetryPolicy,
     pub timeout_ms: u64,
+    /// A CEL expression over the event; empty means every event (docs/conditions.md).
+    pub condition: String,
+    /// Fields removed, masked or hashed before the payload is built.
+    pub redact: Vec<Redaction>,
     pub health: Health,
     pub created_at: String,
     pub updated_at: String,
@@ -136,6 +145,9 @@ pub struct WebhookInput {
     pub batch: Option<BatchSettings>,
     pub retry: Option<RetryPolicy>,
     pub timeout_ms: Option<u64>,
+    /// A CEL expression over the event; "" removes the condition.
+    pub condition: Option<String>,
+    pub redact: Option<Vec<Redaction>>,
     /// Create only: bring your own `whsec_…` secret.
     pub secret: Option<String>,
 }

@@ -256,6 +256,13 @@ impl Engine {
             .key
             .seal(secret.as_bytes(), format!("{webhook_id}:secret").as_bytes())
     }
+    /// The key a webhook's `hash` redactions are keyed with: derived from the master key
+    /// and the webhook id, so it survives signing-secret rotation (docs/conditions.md#hash).
+    pub(crate) fn redaction_key(&self, webhook_id: &str) -> [u8; 32] {
+        self.inner
+            .key
+            .derive(&format!("herald redact v1:{webhook_id}"))
+    }
     pub(crate) fn open_secret(&self, webhook_id: &str, sealed: &str) -> Result<String> {
         self.open(sealed, &format!("{webhook_id}:secret"))
     }

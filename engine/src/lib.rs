@@ -19,6 +19,7 @@
 pub mod catalog;
 pub mod clock;
 pub mod cluster;
+pub mod conditions;
 pub mod engine;
 pub mod error;
 pub mod ids;

@@ -9,7 +9,8 @@ use serde_json::{Map, Value};
 
 use crate::rules::outcome::{HealthEffect, Transition};
 use domain::{
-    BatchSettings, ErrorKind, Event, Filters, Format, RetryPolicy, Severity, Subject, Trigger,
+    BatchSettings, ErrorKind, Event, Filters, Format, Redaction, RetryPolicy, Severity, Subject,
+    Trigger,
 };
 
 /// A header as stored: protected values only sealed.
@@ -51,6 +52,19 @@ pub struct StoredWebhook {
     pub disabled_reason: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// CEL condition; "" for none (docs/conditions.md).
+    pub condition: String,
+    pub redact: Vec<Redaction>,
+    pub last_condition_error: Option<ConditionFailure>,
+}
+
+/// The last time a webhook's condition failed to evaluate on an event.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ConditionFailure {
+    pub message: String,
+    pub event_id: String,
+    /// Unix ms.
+    pub at: i64,
 }
 
 impl StoredWebhook {
@@ -82,6 +96,9 @@ impl StoredWebhook {
             disabled_reason: None,
             created_at: now,
             updated_at: now,
+            condition: String::new(),
+            redact: vec![],
+            last_condition_error: None,
         }
     }
 }

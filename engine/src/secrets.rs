@@ -111,6 +111,15 @@ impl MasterKey {
             .map_err(|_| CryptoError::Decrypt)
     }
 
+    /// A 32-byte key for `purpose`, derived from this key (HMAC-SHA256 over `purpose`):
+    /// stable while the master key is, and unrelated to any value it seals.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.0).expect("any key length");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     /// A sealed known plaintext to store beside sealed data, so a server can
     /// refuse to start with a different key (`verify_check`).
     pub fn key_check(&self) -> String {

@@ -56,6 +56,7 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(test_sends::test))
         .routes(routes!(test_sends::validate))
+        .routes(routes!(webhooks::condition_check))
         .routes(routes!(signing_secrets::secret))
         .routes(routes!(signing_secrets::rotate_secret))
         .routes(routes!(deliveries::list_for_webhook))

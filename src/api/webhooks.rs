@@ -3,7 +3,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use domain::{Webhook, WebhookInput};
+use domain::{ConditionCheck, ConditionCheckResult, Webhook, WebhookInput};
 
 use super::error::{ApiResult, Problem};
 use super::extract::{ApiJson, Caller};
@@ -74,4 +74,16 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     state.engine.delete_webhook(&id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Evaluates a condition (and previews redactions) on a given event, or on the catalog
+/// examples of the given event types, without saving anything (docs/conditions.md).
+#[utoipa::path(post, path = "/webhooks/condition-check", tag = "webhooks", request_body = ConditionCheck,
+    responses((status = 200, body = ConditionCheckResult), (status = 422, body = Problem)))]
+pub async fn condition_check(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiJson(check): ApiJson<ConditionCheck>,
+) -> ApiResult<Json<ConditionCheckResult>> {
+    Ok(Json(state.engine.condition_check(check).await?))
 }

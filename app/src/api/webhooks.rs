@@ -187,3 +187,34 @@ pub async fn preview_template(
         },
     })
 }
+
+/// Evaluates a condition and previews redactions (the form's text, one a line) on the
+/// catalog examples of `event_types` (comma-separated patterns; every type when empty),
+/// without saving (the condition editor's live preview).
+#[server(prefix = "/console-api")]
+pub async fn check_condition(
+    condition: String,
+    redact: String,
+    event_types: String,
+) -> Result<ConditionCheckResult, ConsoleError> {
+    use crate::server::{engine, form, require_user};
+    require_user().await?;
+    let redact = form::redactions(&redact).map_err(|e| ConsoleError::invalid("redact", &e))?;
+    let mut event_types: Vec<String> = event_types
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if event_types.is_empty() {
+        event_types.push("*".into());
+    }
+    Ok(engine()?
+        .condition_check(domain::ConditionCheck {
+            condition,
+            redact,
+            event: None,
+            event_types,
+        })
+        .await?)
+}

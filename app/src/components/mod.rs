@@ -1,5 +1,6 @@
 //! Building blocks of the console's pages.
 pub mod charts;
+pub mod condition_editor;
 pub mod delivery_log;
 pub mod dialog;
 pub mod fields;

@@ -3,6 +3,7 @@
 //! live preview, retry policy, timeout and batching.
 use leptos::prelude::*;
 
+use crate::components::condition_editor::ConditionEditor;
 use crate::components::fields::{error_id, invalid, FieldError, NumberField};
 use crate::components::templates_editor::TemplatesEditor;
 use crate::dto::{Backoff, EventTypeView, Format, Severity, WebhookView};
@@ -19,6 +20,8 @@ fn advanced_error(field: &str) -> bool {
         "batch.",
         "timeout_ms",
         "include_result",
+        "condition",
+        "redact",
     ]
     .iter()
     .any(|p| field.starts_with(p))
@@ -95,6 +98,7 @@ pub fn AdvancedSettings(
                     "Include result (data.result up to 16 KiB)"
                 </label>
             </fieldset>
+            <ConditionEditor webhook=webhook.clone() event_types=event_types.clone() errors/>
             <TemplatesEditor initial=webhook.templates.clone() event_types=event_types.clone() format routing_key errors/>
             <fieldset>
                 <legend>"Retry policy"</legend>

@@ -36,6 +36,8 @@ pub fn blank_webhook() -> WebhookView {
         batch: BatchSettings::default(),
         retry: RetryPolicy::default(),
         timeout_ms: domain::webhook::DEFAULT_TIMEOUT_MS,
+        condition: String::new(),
+        redact: vec![],
         health: Default::default(),
         created_at: String::new(),
         updated_at: String::new(),
@@ -44,7 +46,8 @@ pub fn blank_webhook() -> WebhookView {
 
 /// Field paths that have a place in the form; any other error is listed at the top.
 fn has_slot(field: &str) -> bool {
-    const EXACT: [&str; 6] = [
+    const EXACT: [&str; 7] = [
+        "condition",
         "name",
         "url",
         "description",
@@ -52,7 +55,8 @@ fn has_slot(field: &str) -> bool {
         "timeout_ms",
         "settings.routing_key",
     ];
-    const PREFIXES: [&str; 8] = [
+    const PREFIXES: [&str; 9] = [
+        "redact",
         "event_types",
         "headers",
         "filters.projects",

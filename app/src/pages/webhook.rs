@@ -166,6 +166,16 @@ fn Settings(w: WebhookView) -> impl IntoView {
                 <dt>"Retries"</dt>
                 <dd>{format!("{} × {} from {}, at most {}", w.retry.max_retries, w.retry.backoff, show_ms(w.retry.initial_delay_ms), show_ms(w.retry.max_delay_ms))}</dd>
                 <dt>"Timeout"</dt><dd>{show_ms(w.timeout_ms)}</dd>
+                <dt>"Condition"</dt>
+                <dd class="mono">{if w.condition.is_empty() { "—".to_string() } else { w.condition.clone() }}
+                    {h.last_condition_error.clone().map(|e| view! {
+                        <p class="alert error small" role="status">
+                            "Last condition error " {show_time(&e.at)} " on " <span class="mono">{e.event_id}</span> ": " {e.message}
+                        </p>
+                    })}
+                </dd>
+                <dt>"Redacted"</dt>
+                <dd class="mono">{if w.redact.is_empty() { "—".to_string() } else { crate::dto::redact_text(&w.redact).replace('\n', ", ") }}</dd>
                 <dt>"Batching"</dt><dd>{format!("up to {} events, wait {}", w.batch.max_events, show_ms(w.batch.max_wait_ms))}</dd>
                 <dt>"Health"</dt>
                 <dd>{health} <span class="muted small">" · last success " {show_opt_time(&h.last_success_at)} " · last failure " {show_opt_time(&h.last_failure_at)}</span></dd>

@@ -43,6 +43,8 @@ pub fn webhook(w: Webhook) -> WebhookView {
         batch: w.batch,
         retry: w.retry,
         timeout_ms: w.timeout_ms,
+        condition: w.condition,
+        redact: w.redact,
         health: w.health,
         created_at: w.created_at,
         updated_at: w.updated_at,

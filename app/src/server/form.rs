@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use domain::{
-    Backoff, BatchSettings, Filters, Format, HeaderInput, RetryPolicy, Severity, WebhookInput,
+    Backoff, BatchSettings, Filters, Format, HeaderInput, RedactAction, Redaction, RetryPolicy,
+    Severity, WebhookInput,
 };
 use serde_json::{Map, Value};
 
@@ -63,6 +64,7 @@ pub fn parse(
             Err(e) => add(&mut errors, "filters.severities", &e.to_string()),
         }
     }
+    let redact = redactions(&form.redact).map_err(|e| add(&mut errors, "redact", &e));
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -119,6 +121,8 @@ pub fn parse(
             max_delay_ms: max_delay_ms.unwrap_or_default(),
         }),
         timeout_ms,
+        condition: Some(form.condition.clone()),
+        redact: redact.ok(),
         secret: None,
     };
     Ok(Parsed { input, header_rows })
@@ -165,6 +169,32 @@ pub fn map_header_errors(errors: FieldErrors, header_rows: &[usize]) -> FieldErr
                         .map(|row| format!("headers[{row}]{tail}"))
                 });
             (mapped.unwrap_or(field), messages)
+        })
+        .collect()
+}
+
+/// The redactions textarea: one `path` or `path action` a line (action remove, mask or
+/// hash; remove when left out). Whether a path is valid is the engine's to say.
+pub fn redactions(text: &str) -> Result<Vec<Redaction>, String> {
+    text.lines()
+        .map(str::trim)
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+        .map(|(i, line)| {
+            let mut words = line.split_whitespace();
+            let path = words.next().unwrap_or_default().to_string();
+            let action = match (words.next(), words.next()) {
+                (None, _) | (Some("remove"), None) => RedactAction::Remove,
+                (Some("mask"), None) => RedactAction::Mask,
+                (Some("hash"), None) => RedactAction::Hash,
+                _ => {
+                    return Err(format!(
+                        "line {}: write a path and, optionally, remove, mask or hash",
+                        i + 1
+                    ))
+                }
+            };
+            Ok(Redaction { path, action })
         })
         .collect()
 }
@@ -242,6 +272,37 @@ mod tests {
             ],
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn reads_redactions() {
+        let r = |p: &str, a| Redaction {
+            path: p.into(),
+            action: a,
+        };
+        let cases: Vec<(&str, Result<Vec<Redaction>, &str>)> = vec![
+            ("", Ok(vec![])),
+            (
+                "data.input\n\n  metadata.user.email mask \ndata.x hash\ndata.y remove",
+                Ok(vec![
+                    r("data.input", RedactAction::Remove),
+                    r("metadata.user.email", RedactAction::Mask),
+                    r("data.x", RedactAction::Hash),
+                    r("data.y", RedactAction::Remove),
+                ]),
+            ),
+            ("data.a\ndata.b drop", Err("line 2")),
+            ("data.a mask extra", Err("line 1")),
+        ];
+        for (text, want) in cases {
+            match (redactions(text), want) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want, "{text}"),
+                (Err(got), Err(want)) => assert!(got.contains(want), "{text}: {got}"),
+                (got, want) => panic!("{text}: {got:?} vs {want:?}"),
+            }
+        }
+        let list = redactions("data.a mask\ndata.b").unwrap();
+        assert_eq!(crate::dto::redact_text(&list), "data.a mask\ndata.b remove");
     }
 
     #[test]

@@ -30,8 +30,21 @@ pub async fn sustained_two(ctx: &mut Ctx) -> Outcome {
 }
 
 async fn run(ctx: &mut Ctx, tag: &str, fanout: u64, instances: usize) -> Outcome {
+    run_with(ctx, tag, fanout, instances, &serde_json::Value::Null).await
+}
+
+/// [`run`] with `extras` (e.g. a condition) in every webhook's settings.
+pub(super) async fn run_with(
+    ctx: &mut Ctx,
+    tag: &str,
+    fanout: u64,
+    instances: usize,
+    extras: &serde_json::Value,
+) -> Outcome {
     let tag = tag.to_string();
-    let first = ctx.herald_with_hooks(&tag, fanout as usize, 5_000).await?;
+    let first = ctx
+        .herald_with_hooks_and(&tag, fanout as usize, 5_000, extras)
+        .await?;
     let mut heralds = vec![first];
     for i in 1..instances {
         let more = heralds[0].join(&format!("i{i}")).await?;

@@ -2,6 +2,7 @@
 //! failures found), Herald requests, waiting for deliveries to arrive, and checks of
 //! what the receiver saw. Each scenario starts its own Herald on a fresh database, so
 //! its CPU time and peak RSS are its own.
+mod conditions;
 mod deliver;
 mod ingest;
 mod latency;
@@ -20,6 +21,7 @@ use crate::procfs;
 use crate::scale::Scale;
 use crate::store::StoreChoice;
 
+pub use conditions::{fanout_conditions, sustained_conditions};
 pub use deliver::{sustained, sustained_two};
 pub use ingest::{ingest_batch, ingest_single};
 pub use latency::latency;
@@ -52,12 +54,25 @@ impl Ctx {
         n: usize,
         timeout_ms: u64,
     ) -> Result<Herald, String> {
+        self.herald_with_hooks_and(tag, n, timeout_ms, &Value::Null)
+            .await
+    }
+
+    /// [`herald_with_hooks`](Self::herald_with_hooks) with `extras` (fields such as
+    /// `condition` and `redact`) in every webhook.
+    pub async fn herald_with_hooks_and(
+        &self,
+        tag: &str,
+        n: usize,
+        timeout_ms: u64,
+        extras: &Value,
+    ) -> Result<Herald, String> {
         let h = Herald::start(&self.herald_bin, tag, &self.store).await?;
         let r = &self.receiver;
         for i in 0..n {
             let path = format!("/hook/{i}");
             let url = format!("http://{}{path}", r.addr);
-            let (_, secret) = h.create_webhook(&url, timeout_ms).await?;
+            let (_, secret) = h.create_webhook(&url, timeout_ms, extras).await?;
             r.control(&format!("secret?path={path}"), &secret).await?;
         }
         r.control("hold?on=0", "").await?;

@@ -149,6 +149,31 @@ def test_webhook_create_get_update_delete(client: Herald, receiver: Receiver, ev
         client.webhooks.delete(w.id)
 
 
+def test_webhook_condition_and_redaction(client: Herald, receiver: Receiver, event_type: str) -> None:
+    w = client.webhooks.create(
+        "pytest condition",
+        receiver.url("/ok/condition"),
+        event_types=[event_type],
+        condition='has(data.score) && data.score < 0.8',
+        redact=[{"path": "data.input"}, herald.Redaction("metadata.user.email", "mask")],
+    )
+    try:
+        assert w.condition == "has(data.score) && data.score < 0.8"
+        assert [(r.path, r.action) for r in w.redact] == [("data.input", "remove"), ("metadata.user.email", "mask")]
+        got = client.webhooks.get(w.id)
+        assert got.condition == w.condition and len(got.redact) == 2
+        assert got.health.last_condition_error is None
+        cleared = client.webhooks.update(w.id, condition="", redact=[])
+        assert (cleared.condition, cleared.redact) == ("", [])
+        with pytest.raises(herald.ValidationError) as bad:
+            client.webhooks.update(w.id, condition="data.score <", redact=[{"path": "payload.x"}])
+        assert "condition" in bad.value.errors and "redact[0].path" in bad.value.errors
+        assert "line 1" in bad.value.errors["condition"][0]
+        assert client.webhooks.get(w.id).condition == ""  # nothing changed
+    finally:
+        client.webhooks.delete(w.id)
+
+
 def test_list_follows_every_page(client: Herald, make_webhook, event_type: str) -> None:
     mine = [make_webhook([event_type]).id for _ in range(5)]
     first = client.webhooks.list_page(limit=2)

@@ -13,7 +13,7 @@ use crate::payload::{self, Shape};
 use crate::records::{AttemptRecord, DeliveryUpdate, StoredWebhook};
 use crate::rules::classify::Outcome;
 use crate::rules::outcome::{decide, health_effect, OnFailure, Transition};
-use crate::rules::signing;
+use crate::rules::{redact, signing};
 use domain::{Event, Trigger};
 
 /// What recorded request headers show instead of a protected value.
@@ -150,6 +150,29 @@ pub fn prepare(spec: &RequestSpec) -> Prepared {
     }
 }
 
+/// `events` with `w`'s redactions applied (docs/conditions.md#redaction): what the body
+/// is built from, so neither the receiver, the templates nor the delivery log see the
+/// redacted values. Borrowed as they are when `w` redacts nothing.
+pub fn redacted<'e>(
+    engine: &Engine,
+    w: &StoredWebhook,
+    events: &'e [Event],
+) -> crate::error::Result<std::borrow::Cow<'e, [Event]>> {
+    if w.redact.is_empty() {
+        return Ok(std::borrow::Cow::Borrowed(events));
+    }
+    let rules = redact::parse_rules(&w.redact).map_err(|(i, e)| {
+        crate::error::EngineError::Corrupt(format!("webhook {} redact[{i}]: {e}", w.id))
+    })?;
+    let key = engine.redaction_key(&w.id);
+    Ok(std::borrow::Cow::Owned(
+        events
+            .iter()
+            .map(|e| redact::redact_event(e, &rules, &key))
+            .collect(),
+    ))
+}
+
 /// The shape settings of a webhook.
 pub fn shape_of(w: &StoredWebhook) -> Shape<'_> {
     Shape {
@@ -199,6 +222,7 @@ pub async fn run(engine: &Engine, plan: AttemptPlan<'_>) -> crate::error::Result
     let secrets = signing_secrets(engine, w, now)?;
     let headers = custom_headers(engine, w)?;
     let timeout = Duration::from_millis(w.timeout_ms);
+    let events = &*redacted(engine, w, events)?;
     let prepared = prepare(&RequestSpec {
         url: &w.url,
         shape: &shape_of(w),

@@ -1,6 +1,13 @@
 //! Fan-out: which active webhooks an event goes to. Pure rules over the subscription
-//! view; the store applies them inside the ingest transaction.
+//! view (type patterns, filters, then the webhook's condition); the store applies them
+//! inside the ingest transaction.
+use std::sync::Arc;
+
+use cel::{Context, Env};
+
+use crate::conditions::{Compiled, ConditionCache};
 use crate::records::{NewEvent, StoredWebhook};
+use crate::rules::condition::{evaluate, EventFields, EventVars};
 use crate::rules::filter::{filters_match, subscribes, EventFacts};
 use domain::{BatchSettings, Filters, Format};
 
@@ -12,19 +19,71 @@ pub struct Subscription {
     pub filters: Filters,
     pub format: Format,
     pub batch: BatchSettings,
+    pub condition: Compiled,
 }
 
 impl Subscription {
-    /// The subscription view of a stored webhook.
-    pub fn of(w: &StoredWebhook) -> Subscription {
+    /// The subscription view of a stored webhook, its condition from `cache`.
+    pub fn of(w: &StoredWebhook, cache: &ConditionCache) -> Subscription {
         Subscription {
             id: w.id.clone(),
             event_types: w.event_types.clone(),
             filters: w.filters.clone(),
             format: w.format,
             batch: w.batch,
+            condition: cache.get(w),
         }
     }
+}
+
+/// Where one event goes: the indexes of the subscriptions it is delivered to, and those
+/// whose condition could not be evaluated on it (index, why): they do not get it.
+#[derive(Debug, Default, PartialEq)]
+pub struct Routes {
+    pub to: Vec<usize>,
+    pub failures: Vec<(usize, String)>,
+}
+
+/// Routes `e` over `subs`: type and filters first, then the condition, evaluated in `env`
+/// on the event's variables (converted once, and only when a condition needs them).
+pub fn route(subs: &[Subscription], e: &NewEvent, env: &Arc<Env>) -> Routes {
+    let facts = facts(e);
+    let mut routes = Routes::default();
+    let mut ctx: Option<Context<'static, 'static>> = None;
+    for (i, sub) in subs.iter().enumerate() {
+        if !routes_to(sub, &facts) {
+            continue;
+        }
+        let verdict = match &sub.condition {
+            Ok(None) => Ok(true),
+            Ok(Some(c)) => {
+                let ctx = ctx.get_or_insert_with(|| event_vars(e).context(env));
+                evaluate(c, ctx)
+            }
+            Err(e) => Err(format!("the condition does not compile: {e}")),
+        };
+        match verdict {
+            Ok(true) => routes.to.push(i),
+            Ok(false) => {}
+            Err(why) => routes.failures.push((i, why)),
+        }
+    }
+    routes
+}
+
+/// The CEL variables of a new event.
+pub fn event_vars(e: &NewEvent) -> EventVars {
+    EventVars::new(&EventFields {
+        event_type: &e.event_type,
+        project: e.project.as_deref(),
+        severity: e.severity,
+        source: e.source.as_deref(),
+        subject: e.subject.as_ref(),
+        object: &e.object,
+        data: &e.data,
+        metadata: e.metadata.as_ref(),
+        created_at: &crate::clock::rfc3339(e.created_ms),
+    })
 }
 
 pub fn facts(e: &NewEvent) -> EventFacts<'_> {
@@ -74,7 +133,45 @@ mod tests {
             filters,
             format: Format::Envelope,
             batch: BatchSettings::default(),
+            condition: Ok(None),
         }
+    }
+
+    fn with_condition(text: &str) -> Subscription {
+        let c = crate::rules::condition::compile(text).map(|c| c.map(Arc::new));
+        Subscription {
+            condition: c.map_err(|e| e.to_string()),
+            ..sub(&["*"], Filters::default())
+        }
+    }
+
+    #[test]
+    fn routes_by_condition() {
+        let env = Arc::new(Env::stdlib());
+        let mut e = event("evaluation.failed", Some("prod"), None);
+        e.data = serde_json::json!({"score": 0.5});
+        let subs = vec![
+            with_condition("data.score < 0.8"),
+            with_condition("data.score >= 0.8"),
+            with_condition("data.missing > 1"),
+            sub(&["*"], Filters::default()),
+            Subscription {
+                condition: Err("broken".into()),
+                ..sub(&["*"], Filters::default())
+            },
+            // the type does not match: its condition is never evaluated.
+            Subscription {
+                event_types: vec!["other".into()],
+                ..with_condition("data.missing > 1")
+            },
+        ];
+        let r = route(&subs, &e, &env);
+        assert_eq!(r.to, vec![0, 3]);
+        assert_eq!(
+            r.failures.iter().map(|f| f.0).collect::<Vec<_>>(),
+            vec![2, 4]
+        );
+        assert!(r.failures[0].1.contains("missing"), "{:?}", r.failures);
     }
 
     #[test]

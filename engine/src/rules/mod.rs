@@ -2,10 +2,12 @@
 //! a file named after it with a table test beside it.
 pub mod activity;
 pub mod classify;
+pub mod condition;
 pub mod fanout;
 pub mod filter;
 pub mod outcome;
 pub mod ratelimit;
+pub mod redact;
 pub mod retry;
 pub mod signing;
 pub mod validate;

@@ -72,6 +72,9 @@ pub(crate) const TABLES: [Table; 9] = [
             ("disabled_reason", T),
             ("created_at", I),
             ("updated_at", I),
+            ("condition", T),
+            ("redact", T),
+            ("last_condition_error", T),
         ],
     },
     Table {

@@ -12,6 +12,7 @@
 //! [`postgres`] (several instances on one database, docs/scaling.md). A backend converts rows to the engine's
 //! [`records`](crate::records) and `domain` types and nothing else; rules (fan-out,
 //! health) are the engine's, which backends call rather than re-implement.
+pub(crate) mod conditions;
 pub mod copy;
 pub mod postgres;
 pub(crate) mod rows;

@@ -39,6 +39,9 @@ pub(crate) struct WebhookRow {
     disabled_reason: Option<String>,
     created_at: i64,
     updated_at: i64,
+    condition: String,
+    redact: String,
+    last_condition_error: Option<String>,
 }
 
 impl TryFrom<WebhookRow> for StoredWebhook {
@@ -53,6 +56,12 @@ impl TryFrom<WebhookRow> for StoredWebhook {
             templates: serde_json::from_str(&r.templates)?,
             settings: serde_json::from_str(&r.settings)?,
             retry: serde_json::from_str(&r.retry)?,
+            redact: serde_json::from_str(&r.redact)?,
+            last_condition_error: r
+                .last_condition_error
+                .map(|s| serde_json::from_str(&s))
+                .transpose()?,
+            condition: r.condition,
             batch: BatchSettings {
                 max_events: r.batch_max_events as u32,
                 max_wait_ms: r.batch_max_wait_ms as u64,
@@ -82,10 +91,10 @@ impl TryFrom<WebhookRow> for StoredWebhook {
 pub(crate) const WEBHOOK_COLUMNS: &str = "id, name, url, description, active, event_types, filters, headers, format, templates, \
     settings, include_result, batch_max_events, batch_max_wait_ms, retry, timeout_ms, secret_sealed, \
     prev_secret_sealed, prev_secret_expires_at, last_success_at, last_failure_at, consecutive_failures, \
-    failing_since, disabled_reason, created_at, updated_at";
+    failing_since, disabled_reason, created_at, updated_at, condition, redact, last_condition_error";
 
 /// The columns an edit writes (settings and secrets, not delivery health bookkeeping).
-pub(crate) const EDITABLE: [&str; 21] = [
+pub(crate) const EDITABLE: [&str; 24] = [
     "name",
     "url",
     "description",
@@ -107,6 +116,9 @@ pub(crate) const EDITABLE: [&str; 21] = [
     "disabled_reason",
     "failing_since",
     "consecutive_failures",
+    "condition",
+    "redact",
+    "last_condition_error",
 ];
 
 /// A value as its JSON text column holds it.

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub(crate) mod catalog_cache;
+pub mod conditions;
 pub mod deliveries;
 pub mod event_types;
 pub mod events;

@@ -147,7 +147,7 @@ impl Engine {
 }
 
 /// The event a test sends: the catalog example, with `payload` as its data when given.
-fn example_event(t: &EventType, payload: Option<Value>, now: i64) -> NewEvent {
+pub(crate) fn example_event(t: &EventType, payload: Option<Value>, now: i64) -> NewEvent {
     let ex = &t.example;
     let str_of = |k: &str| ex.get(k).and_then(Value::as_str).map(str::to_string);
     NewEvent {

@@ -10,7 +10,8 @@ use crate::payload::formats;
 use crate::records::{StoredHeader, StoredWebhook};
 use crate::rules::signing;
 use crate::rules::validate as v;
-use domain::{Header, HeaderInput, Health, Page, Webhook, WebhookInput};
+use crate::usecases::conditions::check_condition_and_redact;
+use domain::{ConditionError, Header, HeaderInput, Health, Page, Webhook, WebhookInput};
 
 /// Templates are short messages; each `{{data}}` copies a value, so keep them bounded.
 pub const MAX_TEMPLATE_CHARS: usize = 4096;
@@ -42,11 +43,18 @@ impl Engine {
             batch: w.batch,
             retry: w.retry.clone(),
             timeout_ms: w.timeout_ms,
+            condition: w.condition.clone(),
+            redact: w.redact.clone(),
             health: Health {
                 last_success_at: w.last_success_at.map(rfc3339),
                 last_failure_at: w.last_failure_at.map(rfc3339),
                 consecutive_failures: w.consecutive_failures,
                 disabled_reason: w.disabled_reason.clone(),
+                last_condition_error: w.last_condition_error.as_ref().map(|f| ConditionError {
+                    message: f.message.clone(),
+                    event_id: f.event_id.clone(),
+                    at: rfc3339(f.at),
+                }),
             },
             created_at: rfc3339(w.created_at),
             updated_at: rfc3339(w.updated_at),
@@ -206,12 +214,23 @@ impl Engine {
         if let Some(t) = input.timeout_ms {
             w.timeout_ms = t;
         }
+        if let Some(c) = input.condition {
+            if c.trim() != w.condition {
+                // A new condition starts without the old one's error.
+                w.last_condition_error = None;
+            }
+            w.condition = c.trim().to_string();
+        }
+        if let Some(r) = input.redact {
+            w.redact = r;
+        }
         // Checks that depend on several fields run on the merged result.
         v::check_batch(&w.batch, w.format, &mut errors);
         v::check_retry(&w.retry, &mut errors);
         v::check_timeout(w.timeout_ms, &mut errors);
         v::check_settings(w.format, &w.settings, &mut errors);
         self.check_templates(w, &known, &mut errors).await?;
+        check_condition_and_redact(w, &mut errors);
         errors.into_result()
     }
 

@@ -248,6 +248,8 @@ class Webhooks(_Resource):
         batch: Any = None,
         retry: Any = None,
         timeout_ms: Optional[int] = None,
+        condition: Optional[str] = None,
+        redact: Optional[Iterable[Any]] = None,
         secret: Optional[str] = None,
     ) -> Webhook:
         """Create a webhook. ``event_types`` takes exact names, ``prefix.*`` and ``*``.
@@ -269,6 +271,8 @@ class Webhooks(_Resource):
             batch=batch,
             retry=retry,
             timeout_ms=timeout_ms,
+            condition=condition,
+            redact=redact,
             secret=secret,
         )
         return await self._client._run(core.create_webhook(body))  # type: ignore[no-any-return]
@@ -311,8 +315,11 @@ class Webhooks(_Resource):
         batch: Any = None,
         retry: Any = None,
         timeout_ms: Optional[int] = None,
+        condition: Optional[str] = None,
+        redact: Optional[Iterable[Any]] = None,
     ) -> Webhook:
-        """Partial update (PATCH): only the arguments given (not ``None``) change."""
+        """Partial update (PATCH): only the arguments given (not ``None``) change.
+        ``condition=""`` removes the condition, ``redact=[]`` the redactions."""
         body = core.webhook_body(
             name=name,
             url=url,
@@ -328,6 +335,8 @@ class Webhooks(_Resource):
             batch=batch,
             retry=retry,
             timeout_ms=timeout_ms,
+            condition=condition,
+            redact=redact,
         )
         return await self._client._run(core.update_webhook(webhook_id, body))  # type: ignore[no-any-return]
 

@@ -397,6 +397,8 @@ def webhook_body(
     batch: Any = None,
     retry: Any = None,
     timeout_ms: Optional[int] = None,
+    condition: Optional[str] = None,
+    redact: Optional[Iterable[Any]] = None,
     secret: Optional[str] = None,
 ) -> Dict[str, Any]:
     return _drop_none(
@@ -415,6 +417,8 @@ def webhook_body(
             "batch": _json_value(batch),
             "retry": _json_value(retry),
             "timeout_ms": timeout_ms,
+            "condition": condition,
+            "redact": [_json_value(r) for r in redact] if redact is not None else None,
             "secret": secret,
         }
     )

@@ -127,11 +127,25 @@ class Header(Model):
 
 
 @dataclass
+class Redaction(Model):
+    """A field removed, masked (``"[redacted]"``) or hashed (``sha256:<hex>`` of an HMAC
+    keyed per webhook) before a webhook's payload is built: ``path`` such as
+    ``data.input``, ``metadata.user.email`` or ``data.samples[*].prompt``."""
+
+    path: str = ""
+    action: str = "remove"
+    raw: Dict[str, Any] = _raw()
+
+
+@dataclass
 class Health(Model):
     last_success_at: Optional[str] = None
     last_failure_at: Optional[str] = None
     consecutive_failures: int = 0
     disabled_reason: Optional[str] = None
+    #: ``{"message", "event_id", "at"}``: the last event the condition could not be
+    #: evaluated on (it was not delivered); ``None`` when that never happened.
+    last_condition_error: Optional[Dict[str, Any]] = None
     raw: Dict[str, Any] = _raw()
 
 
@@ -185,6 +199,9 @@ class Webhook(Model):
     batch: BatchSettings = _f(conv=BatchSettings.from_dict, factory=BatchSettings)
     retry: RetryPolicy = _f(conv=RetryPolicy.from_dict, factory=RetryPolicy)
     timeout_ms: int = 0
+    #: A CEL expression over the event; ``""`` when every event is sent.
+    condition: str = ""
+    redact: List[Redaction] = _f(conv=_list_of(Redaction), factory=list)
     health: Health = _f(conv=Health.from_dict, factory=Health)
     created_at: str = ""
     updated_at: str = ""

@@ -8,9 +8,12 @@ use std::sync::Arc;
 use sqlx::PgConnection;
 
 use super::{PgStore, WORK_CHANNEL};
+use crate::conditions::ConditionCache;
 use crate::error::Result;
 use crate::records::{BirthLease, BornLeased, Ingested, NewEvent, StoredWebhook};
 use crate::rules::fanout;
+use crate::store::conditions::ConditionFailures;
+use crate::store::rows::json;
 
 /// What writing a set of events produced.
 pub(super) struct Written {
@@ -172,24 +175,26 @@ fn batches(sub: &fanout::Subscription) -> bool {
 /// statements must run in the caller's transaction; without, the write is one statement.
 pub(super) async fn write_events(
     conn: &mut PgConnection,
+    conditions: &ConditionCache,
     hooks: &[Arc<StoredWebhook>],
     events: &[(&NewEvent, i64)],
     lease: Option<BirthLease<'_>>,
 ) -> Result<Written> {
-    let subs: Vec<fanout::Subscription> =
-        hooks.iter().map(|w| fanout::Subscription::of(w)).collect();
+    let subs: Vec<fanout::Subscription> = hooks
+        .iter()
+        .map(|w| fanout::Subscription::of(w, conditions))
+        .collect();
+    let mut failures = ConditionFailures::default();
     let mut answers = Vec::with_capacity(events.len());
     let mut plain: Vec<Plain> = vec![];
     let mut batched: Vec<Batched> = vec![];
     let mut born_leased = vec![];
     for (index, &(e, now)) in events.iter().enumerate() {
-        let facts = fanout::facts(e);
-        let mut count = 0;
-        for (h, sub) in subs.iter().enumerate() {
-            if !fanout::routes_to(sub, &facts) {
-                continue;
-            }
-            count += 1;
+        let routes = fanout::route(&subs, e, conditions.env());
+        failures.note(&subs, &routes, e, now);
+        let count = routes.to.len();
+        for h in routes.to {
+            let sub = &subs[h];
             if batches(sub) {
                 batched.push(Batched { sub, event: e, now });
                 continue;
@@ -218,14 +223,21 @@ pub(super) async fn write_events(
     }
     let queued = batched.len() + plain.len() - born_leased.len();
     if batched.is_empty() {
-        insert_rows(conn, events, &plain, queued > 0).await?;
+        insert_rows(&mut *conn, events, &plain, queued > 0).await?;
     } else {
         // The events first: a batch's link refers to its event.
         insert_rows(&mut *conn, events, &[], false).await?;
         for b in &batched {
             add_to_batch(&mut *conn, b).await?;
         }
-        insert_rows(conn, &[], &plain, queued > 0).await?;
+        insert_rows(&mut *conn, &[], &plain, queued > 0).await?;
+    }
+    for (id, failure) in failures.last() {
+        sqlx::query("UPDATE webhooks SET last_condition_error = $1 WHERE id = $2")
+            .bind(json(failure))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(Written {
         answers,
@@ -247,10 +259,10 @@ impl PgStore {
             w.format.batches() && w.batch.max_events > 1 // may route to a batch
         });
         if !batching {
-            return write_events(&mut conn, &hooks, events, lease).await;
+            return write_events(&mut conn, &self.conditions, &hooks, events, lease).await;
         }
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let written = write_events(&mut tx, &hooks, events, lease).await?;
+        let written = write_events(&mut tx, &self.conditions, &hooks, events, lease).await?;
         tx.commit().await?;
         Ok(written)
     }

@@ -38,6 +38,8 @@ const MAX_CONNECTIONS: u32 = 16;
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
+    /// Webhook conditions compiled once per version, for fan-out.
+    conditions: std::sync::Arc<crate::conditions::ConditionCache>,
 }
 
 impl PgStore {
@@ -58,7 +60,10 @@ impl PgStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            conditions: Default::default(),
+        })
     }
 
     /// The pool (for the store copy and tests of this backend).

@@ -59,7 +59,8 @@ impl QueueStore for PgStore {
             });
         }
         let hooks = PgStore::active_webhooks(&mut tx).await?;
-        let written = super::ingest::write_events(&mut tx, &hooks, &rows, None).await?;
+        let written =
+            super::ingest::write_events(&mut tx, &self.conditions, &hooks, &rows, None).await?;
         sqlx::query(
             "INSERT INTO idempotency_keys (key, response, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (key) DO UPDATE SET response = excluded.response, created_at = excluded.created_at",

@@ -14,7 +14,7 @@ use crate::store::{WebhookPage, WebhookStore};
 
 type Query<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
-/// Binds [`EDITABLE`]'s columns of `w`, in order ($1 … $21).
+/// Binds [`EDITABLE`]'s columns of `w`, in order ($1 … $24).
 fn bind_editable<'q>(q: Query<'q>, w: &'q StoredWebhook) -> Query<'q> {
     q.bind(&w.name)
         .bind(&w.url)
@@ -37,6 +37,9 @@ fn bind_editable<'q>(q: Query<'q>, w: &'q StoredWebhook) -> Query<'q> {
         .bind(&w.disabled_reason)
         .bind(w.failing_since)
         .bind(w.consecutive_failures as i64)
+        .bind(&w.condition)
+        .bind(json(&w.redact))
+        .bind(w.last_condition_error.as_ref().map(json))
 }
 
 /// `$from, $from+1, …` for `n` parameters.

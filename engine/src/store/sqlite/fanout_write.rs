@@ -7,21 +7,28 @@ use std::sync::Arc;
 use sqlx::{Row, SqliteConnection};
 
 use super::batch;
+use crate::conditions::ConditionCache;
 use crate::error::Result;
 use crate::records::{BirthLease, BornLeased, Ingested, NewEvent, StoredWebhook};
 use crate::rules::fanout;
+use crate::store::conditions::ConditionFailures;
+use crate::store::rows::json;
 
 /// Writes events (each with its ingest time) and their deliveries in the caller's
 /// transaction, routing each event to the active `hooks` it matches; one answer per
 /// event, and the deliveries born leased under `lease`.
 pub(super) async fn write_events(
     conn: &mut SqliteConnection,
+    conditions: &ConditionCache,
     hooks: &[Arc<StoredWebhook>],
     events: &[(&NewEvent, i64)],
     lease: Option<BirthLease<'_>>,
 ) -> Result<(Vec<Ingested>, Vec<BornLeased>)> {
-    let subs: Vec<fanout::Subscription> =
-        hooks.iter().map(|w| fanout::Subscription::of(w)).collect();
+    let subs: Vec<fanout::Subscription> = hooks
+        .iter()
+        .map(|w| fanout::Subscription::of(w, conditions))
+        .collect();
+    let mut failures = ConditionFailures::default();
     // Batched deliveries link events as they go, so the events must be in first; without
     // any, events and deliveries go in together at the end (one round trip when small).
     let batching = subs
@@ -34,13 +41,11 @@ pub(super) async fn write_events(
     let mut plain: Vec<batch::Plain> = vec![];
     let mut leased = vec![];
     for (index, &(e, now)) in events.iter().enumerate() {
-        let facts = fanout::facts(e);
-        let mut count = 0;
-        for (h, sub) in subs.iter().enumerate() {
-            if !fanout::routes_to(sub, &facts) {
-                continue;
-            }
-            count += 1;
+        let routes = fanout::route(&subs, e, conditions.env());
+        failures.note(&subs, &routes, e, now);
+        let count = routes.to.len();
+        for h in routes.to {
+            let sub = &subs[h];
             if sub.format.batches() && sub.batch.max_events > 1 {
                 add_to_delivery(&mut *conn, sub, e, now).await?;
                 continue;
@@ -71,7 +76,14 @@ pub(super) async fn write_events(
         });
     }
     let unwritten = if batching { &[][..] } else { events };
-    batch::insert_events_and_deliveries(conn, unwritten, &plain).await?;
+    batch::insert_events_and_deliveries(&mut *conn, unwritten, &plain).await?;
+    for (id, failure) in failures.last() {
+        sqlx::query("UPDATE webhooks SET last_condition_error = ? WHERE id = ?")
+            .bind(json(failure))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok((answer, leased))
 }
 

@@ -18,6 +18,9 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+use std::sync::Arc;
+
+use crate::conditions::ConditionCache;
 use crate::error::Result;
 use crate::store::{ClusterStore, SessionPool, Store};
 use async_trait::async_trait;
@@ -30,6 +33,8 @@ pub struct SqliteStore {
     read: SqlitePool,
     /// The connection the background checkpoints run on.
     checkpointer: SqlitePool,
+    /// Webhook conditions compiled once per version, for fan-out.
+    conditions: Arc<ConditionCache>,
 }
 
 impl SqliteStore {
@@ -89,6 +94,7 @@ impl SqliteStore {
             write,
             read,
             checkpointer,
+            conditions: Default::default(),
         })
     }
 }

@@ -44,7 +44,7 @@ impl QueueStore for SqliteStore {
         }
         let hooks = SqliteStore::active_webhooks(&mut tx).await?;
         let rows: Vec<(&NewEvent, i64)> = events.iter().map(|e| (e, now)).collect();
-        let (answer, _) = write_events(&mut tx, &hooks, &rows, None).await?;
+        let (answer, _) = write_events(&mut tx, &self.conditions, &hooks, &rows, None).await?;
         if let Some(key) = idempotency_key {
             sqlx::query("INSERT OR REPLACE INTO idempotency_keys (key, response, created_at) VALUES (?, ?, ?)")
                 .bind(key)
@@ -75,7 +75,8 @@ impl QueueStore for SqliteStore {
             .iter()
             .flat_map(|(events, now)| events.iter().map(move |e| (e, *now)))
             .collect();
-        let (answers, leased) = write_events(&mut tx, &hooks, &rows, lease).await?;
+        let (answers, leased) =
+            write_events(&mut tx, &self.conditions, &hooks, &rows, lease).await?;
         tx.commit().await?;
         let mut answers = answers.into_iter();
         let answers = requests

@@ -33,6 +33,9 @@ fn bind_editable<'q>(q: Query<'q>, w: &'q StoredWebhook) -> Query<'q> {
         .bind(&w.disabled_reason)
         .bind(w.failing_since)
         .bind(w.consecutive_failures as i64)
+        .bind(&w.condition)
+        .bind(json(&w.redact))
+        .bind(w.last_condition_error.as_ref().map(json))
 }
 
 impl SqliteStore {

@@ -145,6 +145,22 @@ pub struct WebhookForm {
     pub condition: String,
     /// One redaction a line: `path` or `path action` (remove, mask or hash).
     pub redact: String,
+    /// Which button posted the form: empty or `save` saves; `add_header`,
+    /// `remove_header:N` and `validate` are the editor's buttons posted without
+    /// JavaScript (see `docs/console.md`, "Without JavaScript").
+    pub intent: String,
+}
+
+/// The create/edit form as it was posted by "Add header", "Remove header" or "Validate
+/// webhook" without JavaScript, kept once in the session: the dialog renders the form from
+/// it. Protected values typed into it are not kept (`retype` lists those rows).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookDraft {
+    pub webhook: WebhookView,
+    /// Header rows whose protected value was typed but must be typed again.
+    pub retype: Vec<usize>,
+    /// The answer of "Validate webhook", when that was the button.
+    pub validated: Option<Result<TestResultView, crate::error::ConsoleError>>,
 }
 
 /// A row of the headers editor. A protected row left empty keeps its stored value.

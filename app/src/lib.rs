@@ -9,6 +9,7 @@ pub mod auth;
 pub mod components;
 pub mod dto;
 pub mod error;
+pub mod intent;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -1,7 +1,7 @@
 // The webhooks page: create with a protected header, validate against a local receiver,
 // field errors, toggle, edit, delete — all through the console by role and name.
-import { test, expect } from '@playwright/test';
-import { apiCreateWebhook, hydrated, row, screenshot, screenshotOf, signIn, startReceiver, unique, type Receiver } from './helpers';
+import { test, expect, type APIRequestContext } from '@playwright/test';
+import { API_KEY, apiCreateWebhook, apiGet, hydrated, row, screenshot, screenshotOf, signIn, startReceiver, unique, type Receiver } from './helpers';
 
 let receiver: Receiver;
 test.beforeAll(async () => {
@@ -15,7 +15,21 @@ test.beforeEach(async ({ page }) => {
   await hydrated(page);
 });
 
-test('create a webhook with a protected header', async ({ page }) => {
+/** Posts an `alert.triggered` event through the REST API. */
+async function postAlert(request: APIRequestContext, project: string): Promise<void> {
+  const res = await request.post('/api/v1/events', {
+    headers: { Authorization: `Bearer ${API_KEY}` },
+    data: { type: 'alert.triggered', object: 'alert', project, severity: 'high', data: { monitor: 'latency' } },
+  });
+  expect(res.status(), await res.text()).toBe(202);
+}
+
+async function apiDelete(request: APIRequestContext, path: string): Promise<void> {
+  const res = await request.delete(`/api/v1${path}`, { headers: { Authorization: `Bearer ${API_KEY}` } });
+  expect(res.status(), await res.text()).toBe(204);
+}
+
+test('create a webhook with a protected header', async ({ page, request }) => {
   const name = unique('create');
   const secretValue = unique('Bearer token');
   await page.getByRole('button', { name: 'Create Webhook' }).click();
@@ -58,6 +72,64 @@ test('create a webhook with a protected header', async ({ page }) => {
   await expect(edit.getByRole('checkbox', { name: 'Protected' }).first()).toBeChecked();
   await expect(edit.getByLabel('Header value').nth(1)).toHaveValue('ml-platform');
   expect(await page.content()).not.toContain(secretValue);
+
+  // Herald delivers with the protected value typed into the dialog.
+  const before = receiver.requests.length;
+  await postAlert(request, 'create-protected');
+  const mine = () => receiver.requests.slice(before).filter((r) => r.url.includes('token=abc123'));
+  await expect.poll(() => mine().length, { timeout: 15_000 }).toBe(1);
+  expect(mine()[0].headers['x-herald-event-type']).toBe('alert.triggered');
+  expect(mine()[0].headers['authorization']).toBe(secretValue);
+  expect(mine()[0].headers['x-team']).toBe('ml-platform');
+  // So that later tests' events do not reach this receiver through it.
+  const listed = await apiGet(request, '/webhooks?limit=200');
+  const created = listed.data.find((w: { name: string }) => w.name === name);
+  await apiDelete(request, `/webhooks/${created.id}`);
+});
+
+test('remove a header in the edit dialog: it is no longer stored or sent', async ({ page, request }) => {
+  const name = unique('remove');
+  const path = `?case=${name}`;
+  const { id } = await apiCreateWebhook(request, {
+    name,
+    url: receiver.url + path,
+    event_types: ['alert.triggered'],
+    headers: [
+      { key: 'X-Keep', value: 'kept' },
+      { key: 'X-Drop', value: 'dropped' },
+      { key: 'X-Also', value: 'also-kept' },
+    ],
+  });
+  const mine = () => receiver.requests.filter((r) => r.url.endsWith(path));
+  await postAlert(request, 'remove-before');
+  await expect.poll(() => mine().length, { timeout: 15_000 }).toBe(1);
+  expect(mine()[0].headers['x-drop']).toBe('dropped');
+
+  await page.reload();
+  await hydrated(page);
+  const r = row(page, name);
+  await r.getByRole('button', { name: 'Actions' }).click();
+  await r.getByRole('menuitem', { name: 'Edit' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Edit Webhook' });
+  const names = dialog.getByRole('textbox', { name: 'Header name' });
+  await expect(names.nth(1)).toHaveValue('X-Drop');
+  await dialog.getByRole('button', { name: 'Remove header' }).nth(1).click();
+  await expect(names.nth(1)).toHaveValue('X-Also');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog).toBeHidden();
+
+  const stored = await apiGet(request, `/webhooks/${id}`);
+  expect(stored.headers).toEqual([
+    { key: 'X-Keep', value: 'kept', protected: false },
+    { key: 'X-Also', value: 'also-kept', protected: false },
+  ]);
+  await postAlert(request, 'remove-after');
+  await expect.poll(() => mine().length, { timeout: 15_000 }).toBe(2);
+  const after = mine()[1].headers;
+  expect(after['x-drop']).toBeUndefined();
+  expect(after['x-keep']).toBe('kept');
+  expect(after['x-also']).toBe('also-kept');
+  await apiDelete(request, `/webhooks/${id}`);
 });
 
 test('validate webhook shows the request sent and the response', async ({ page }) => {

@@ -46,10 +46,25 @@ pub async fn get_webhook(id: String, for_edit: bool) -> Result<WebhookView, Cons
 }
 
 /// Creates (empty `id`) or updates a webhook from the form. On success the dialog closes.
+/// Posted by "Add header", "Remove header" or "Validate webhook" (JavaScript off), it saves
+/// nothing: it keeps the form as a one-shot draft (with the validation's answer) and the
+/// browser goes back to the dialog, which renders the draft.
 #[server(prefix = "/console-api")]
 pub async fn save_webhook(webhook: WebhookForm) -> Result<String, ConsoleError> {
-    use crate::server::{engine, form, require_user};
-    require_user().await?;
+    use crate::intent::FormIntent;
+    use crate::server::{draft, engine, form, require_user};
+    let user = require_user().await?;
+    let intent = FormIntent::parse(&webhook.intent)
+        .ok_or_else(|| ConsoleError::invalid("intent", "unknown button"))?;
+    if intent != FormIntent::Save {
+        let validated = if intent == FormIntent::Validate {
+            Some(validate_form(&user, &webhook).await)
+        } else {
+            None
+        };
+        draft::keep(webhook, intent, validated).await?;
+        return Ok(String::new());
+    }
     let engine = engine()?;
     let editing = !webhook.id.is_empty();
     let keep_subjects = if editing {
@@ -97,11 +112,18 @@ pub async fn delete_webhook(id: String) -> Result<(), ConsoleError> {
 /// values (which stay on the server; the answer shows them masked).
 #[server(prefix = "/console-api")]
 pub async fn validate_webhook(webhook: WebhookForm) -> Result<TestResultView, ConsoleError> {
-    use crate::server::{convert, engine, form, rate_key, require_user};
-    let user = require_user().await?;
+    let user = crate::server::require_user().await?;
+    validate_form(&user, &webhook).await
+}
+
+/// "Validate webhook" for `user`: with JavaScript through `validate_webhook`, without it
+/// through `save_webhook`.
+#[cfg(feature = "ssr")]
+async fn validate_form(user: &str, webhook: &WebhookForm) -> Result<TestResultView, ConsoleError> {
+    use crate::server::{convert, engine, form, rate_key};
     let engine = engine()?;
     let (headers, rows) = form::headers(&webhook.headers);
-    engine.check_test_rate(&rate_key(&user)).await?;
+    engine.check_test_rate(&rate_key(user)).await?;
     let result = if webhook.id.is_empty() {
         engine.validate_target(&webhook.url, headers).await
     } else {
@@ -116,6 +138,14 @@ pub async fn validate_webhook(webhook: WebhookForm) -> Result<TestResultView, Co
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The draft of webhook `id`'s form (empty: the create form) kept by a button posted
+/// without JavaScript, taken: a second read finds none.
+#[server(prefix = "/console-api")]
+pub async fn take_webhook_draft(id: String) -> Result<Option<WebhookDraft>, ConsoleError> {
+    crate::server::require_user().await?;
+    crate::server::draft::take(&id).await
 }
 
 /// Sends a test event of `event_type` (its catalog example) to a saved webhook now.

@@ -3,11 +3,18 @@
 //! plain form fields (`webhook[headers][n][…]`), so whatever is typed is posted, whether or
 //! not its row was "added". A stored protected value is never sent to the browser: its row
 //! shows it as hidden and keeps it unless a new value is typed.
+//!
+//! "Add header" and "Remove header" are submit buttons of the form naming their intent
+//! (`webhook[intent]`): with JavaScript they act in place and submit nothing; without it
+//! the server keeps the form as a draft with the row added or removed and renders it again
+//! (`server::draft`). A protected value typed before that is not kept: its row (`retype`)
+//! asks for it again.
 use leptos::prelude::*;
 
 use crate::components::fields::{error_id, messages};
 use crate::dto::Header;
 use crate::error::FieldErrors;
+use crate::intent::FormIntent;
 
 #[derive(Clone)]
 struct Row {
@@ -17,6 +24,8 @@ struct Row {
     protected: RwSignal<bool>,
     /// A protected header whose value is stored on the server.
     stored: bool,
+    /// A protected value typed before a draft was kept, to be typed again.
+    retype: bool,
 }
 
 fn row(id: usize, h: Option<&Header>) -> Row {
@@ -26,22 +35,33 @@ fn row(id: usize, h: Option<&Header>) -> Row {
         value: h.and_then(|h| h.value.clone()).unwrap_or_default(),
         protected: RwSignal::new(h.is_some_and(|h| h.protected)),
         stored: h.is_some_and(|h| h.protected),
+        retype: false,
     }
 }
 
 #[component]
-pub fn HeadersEditor(initial: Vec<Header>, errors: Signal<FieldErrors>) -> impl IntoView {
+pub fn HeadersEditor(
+    initial: Vec<Header>,
+    errors: Signal<FieldErrors>,
+    /// Rows of a draft whose protected value must be typed again.
+    #[prop(optional)]
+    retype: Vec<usize>,
+) -> impl IntoView {
     let mut start: Vec<Row> = initial
         .iter()
         .enumerate()
-        .map(|(i, h)| row(i, Some(h)))
+        .map(|(i, h)| Row {
+            retype: retype.contains(&i),
+            ..row(i, Some(h))
+        })
         .collect();
     // A spare row to type into; it counts when filled.
     start.push(row(start.len(), None));
     let next_id = StoredValue::new(start.len());
     let rows = RwSignal::new(start);
 
-    let add = move |_| {
+    let add = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
         let id = next_id.get_value();
         next_id.set_value(id + 1);
         rows.update(|r| r.push(row(id, None)));
@@ -68,7 +88,9 @@ pub fn HeadersEditor(initial: Vec<Header>, errors: Signal<FieldErrors>) -> impl 
                         let value_msgs = move || errors.with(|e| messages(e, &value_field()).join("; "));
                         let protected = r.protected;
                         let stored = r.stored;
-                        let remove = move |_| {
+                        let retype = r.retype;
+                        let remove = move |ev: leptos::ev::MouseEvent| {
+                            ev.prevent_default();
                             rows.update(|rs| {
                                 rs.retain(|x| x.id != id);
                                 if rs.is_empty() {
@@ -101,13 +123,16 @@ pub fn HeadersEditor(initial: Vec<Header>, errors: Signal<FieldErrors>) -> impl 
                                         name=name("value")
                                         value=r.value.clone()
                                         aria-label="Header value"
-                                        placeholder=if stored { "Hidden — type to replace" } else { "Header value" }
+                                        placeholder=if retype { "Type the value again" } else if stored { "Hidden — type to replace" } else { "Header value" }
                                         autocomplete="off"
                                         spellcheck="false"
                                         aria-invalid=move || (!value_msgs().is_empty()).then_some("true")
                                         aria-describedby=move || error_id(&value_field())
                                     />
                                     <p class="field-error" id=move || error_id(&value_field())>{value_msgs}</p>
+                                    {retype.then(|| view! {
+                                        <p class="hint">"Protected values are not kept: type it again."</p>
+                                    })}
                                 </div>
                                 <label class="check">
                                     <input
@@ -118,7 +143,8 @@ pub fn HeadersEditor(initial: Vec<Header>, errors: Signal<FieldErrors>) -> impl 
                                     />
                                     "Protected"
                                 </label>
-                                <button type="button" class="btn ghost small" on:click=remove>
+                                <button type="submit" name="webhook[intent]" class="btn ghost small" on:click=remove
+                                    value=move || FormIntent::RemoveHeader(position()).value()>
                                     "Remove header"
                                 </button>
                             </div>
@@ -127,7 +153,7 @@ pub fn HeadersEditor(initial: Vec<Header>, errors: Signal<FieldErrors>) -> impl 
                 />
             </div>
             <p class="field-error" id="err-headers">{group_errors}</p>
-            <button type="button" class="btn small" on:click=add>
+            <button type="submit" name="webhook[intent]" value=FormIntent::AddHeader.value() class="btn small" on:click=add>
                 "Add header"
             </button>
         </fieldset>

@@ -1,24 +1,30 @@
 //! The webhooks page's dialogs, each opened by a query parameter: `?dialog=create`,
 //! `?edit=wh_…`, `?delete=wh_…` (confirmation) and `?test=wh_…` (send a test event).
+//! The create and edit dialogs render the form from its draft when a button posted
+//! without JavaScript kept one (`take_webhook_draft`).
 use leptos::prelude::*;
 
-use crate::api::webhooks::{get_webhook, list_event_types, DeleteWebhook, SendTest};
+use crate::api::webhooks::{
+    get_webhook, list_event_types, take_webhook_draft, DeleteWebhook, SendTest,
+};
 use crate::components::dialog::Dialog;
 use crate::components::fields::ActionError;
 use crate::components::test_result::TestResultPanel;
 use crate::components::webhook_form::{blank_webhook, WebhookForm};
+use crate::dto::{EventTypeView, WebhookDraft, WebhookView};
 use crate::pages::{loading, ErrorNotice};
 
 #[component]
 pub fn CreateDialog() -> impl IntoView {
     let types = Resource::new(|| (), |_| list_event_types());
+    let draft = Resource::new(|| (), |_| take_webhook_draft(String::new()));
     view! {
         <Dialog title="Create Webhook" close_href="/" wide=true>
             <Suspense fallback=loading>
                 {move || Suspend::new(async move {
-                    match types.await {
-                        Ok(t) => view! { <WebhookForm webhook=blank_webhook() event_types=t close_href="/"/> }.into_any(),
-                        Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                    match (types.await, draft.await) {
+                        (Ok(t), Ok(d)) => form_or_draft(blank_webhook(), d, t),
+                        (Err(e), _) | (_, Err(e)) => view! { <ErrorNotice error=e/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -30,20 +36,44 @@ pub fn CreateDialog() -> impl IntoView {
 #[component]
 pub fn EditDialog(id: String) -> impl IntoView {
     let types = Resource::new(|| (), |_| list_event_types());
+    let draft_id = id.clone();
     let webhook = Resource::new(move || id.clone(), |id| get_webhook(id, true));
+    let draft = Resource::new(move || draft_id.clone(), take_webhook_draft);
     view! {
         <Dialog title="Edit Webhook" close_href="/" wide=true>
             <Suspense fallback=loading>
                 {move || Suspend::new(async move {
-                    match (webhook.await, types.await) {
-                        (Ok(w), Ok(t)) => view! { <WebhookForm webhook=w event_types=t close_href="/"/> }.into_any(),
-                        (Err(e), _) | (_, Err(e)) => view! { <ErrorNotice error=e/> }.into_any(),
+                    match (webhook.await, types.await, draft.await) {
+                        (Ok(w), Ok(t), Ok(d)) => form_or_draft(w, d, t),
+                        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => view! { <ErrorNotice error=e/> }.into_any(),
                     }
                 })}
             </Suspense>
         </Dialog>
     }
     .into_any()
+}
+
+/// The form for `webhook`, or as its draft left it (the subject filters, which the form
+/// does not edit, stay the stored ones).
+fn form_or_draft(
+    webhook: WebhookView,
+    draft: Option<WebhookDraft>,
+    event_types: Vec<EventTypeView>,
+) -> AnyView {
+    match draft {
+        None => view! { <WebhookForm webhook event_types close_href="/"/> }.into_any(),
+        Some(d) => {
+            let webhook = WebhookView {
+                subjects: webhook.subjects,
+                ..d.webhook
+            };
+            view! {
+                <WebhookForm webhook event_types close_href="/" retype=d.retype validated=d.validated/>
+            }
+            .into_any()
+        }
+    }
 }
 
 #[component]

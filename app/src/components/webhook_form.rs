@@ -2,6 +2,10 @@
 //! an `ActionForm`: without JavaScript it posts to the `save_webhook` server function and
 //! the server redirects; with JavaScript the same form is submitted in place. The engine
 //! validates; its field errors appear next to their fields and nothing is saved.
+//! "Validate webhook" (like the headers editor's buttons) is a submit button naming its
+//! intent: with JavaScript it validates in place; without it the server keeps the form as
+//! a draft with the answer, and the dialog renders the form from it (`draft`, `retype`,
+//! `validated`). A hidden first "Save" button keeps Enter in a field meaning save.
 use leptos::prelude::*;
 
 use crate::api::webhooks::{SaveWebhook, ValidateWebhook};
@@ -11,8 +15,9 @@ use crate::components::fields::{
 use crate::components::headers_editor::HeadersEditor;
 use crate::components::test_result::TestResultPanel;
 use crate::components::webhook_advanced::AdvancedSettings;
-use crate::dto::{BatchSettings, EventTypeView, Format, RetryPolicy, WebhookView};
+use crate::dto::{BatchSettings, EventTypeView, Format, RetryPolicy, TestResultView, WebhookView};
 use crate::error::{ConsoleError, FieldErrors};
+use crate::intent::FormIntent;
 
 /// A new webhook's settings, as the form starts.
 pub fn blank_webhook() -> WebhookView {
@@ -74,6 +79,12 @@ pub fn WebhookForm(
     webhook: WebhookView,
     event_types: Vec<EventTypeView>,
     #[prop(into)] close_href: String,
+    /// Header rows of a draft whose protected value must be typed again.
+    #[prop(optional)]
+    retype: Vec<usize>,
+    /// The answer of "Validate webhook" posted without JavaScript, kept with the draft.
+    #[prop(optional_no_strip)]
+    validated: Option<Result<TestResultView, ConsoleError>>,
 ) -> impl IntoView {
     let editing = !webhook.id.is_empty();
     let save = ServerAction::<SaveWebhook>::new();
@@ -89,18 +100,26 @@ pub fn WebhookForm(
     });
     let save_errors = field_errors(save.value().into());
     let validate_errors = field_errors(validate.value().into());
+    let draft_errors = match &validated {
+        Some(Err(ConsoleError::Invalid(f))) => f.clone(),
+        _ => FieldErrors::new(),
+    };
     // Validation errors (URL, headers) show in the same places as save errors.
     let errors: Signal<FieldErrors> = Signal::derive(move || {
         let mut all = save_errors.get();
         for (k, v) in validate_errors.get() {
             all.entry(k).or_insert(v);
         }
+        for (k, v) in &draft_errors {
+            all.entry(k.clone()).or_insert_with(|| v.clone());
+        }
         all
     });
     let format = RwSignal::new(webhook.format.as_str().to_string());
     let routing_key = RwSignal::new(webhook.routing_key.clone());
 
-    let on_validate = move |_| {
+    let on_validate = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
         let Some(form) = form_ref.get() else { return };
         let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) else {
             return;
@@ -162,6 +181,8 @@ pub fn WebhookForm(
     view! {
         <ActionForm action=save node_ref=form_ref attr:class="webhook-form" attr:novalidate=true>
             <input type="hidden" name="webhook[id]" value=webhook.id.clone()/>
+            // The default button (Enter in a field) must save, not add or remove a header.
+            <button type="submit" name="webhook[intent]" value=FormIntent::Save.value() class="visually-hidden" tabindex="-1" aria-hidden="true">"Save"</button>
             {summary}
             <ActionError value=save.value().into()/>
             <div class="field">
@@ -204,18 +225,18 @@ pub fn WebhookForm(
                 </div>
                 <p class="field-error" id="err-event_types">{move || errors.with(|e| messages(e, "event_types").join("; "))}</p>
             </fieldset>
-            <HeadersEditor initial=webhook.headers.clone() errors/>
+            <HeadersEditor initial=webhook.headers.clone() errors retype/>
             <div class="validate">
-                <button type="button" class="btn" on:click=on_validate aria-busy=move || validate.pending().get().then_some("true")>
+                <button type="submit" name="webhook[intent]" value=FormIntent::Validate.value() class="btn" on:click=on_validate aria-busy=move || validate.pending().get().then_some("true")>
                     "Validate webhook"
                 </button>
                 <span class="hint">"Sends a webhook.test event to the URL with these headers, without saving."</span>
-                <ValidateOutcome validate/>
+                <ValidateOutcome validate validated/>
             </div>
             <AdvancedSettings webhook=webhook.clone() event_types=event_types.clone() errors format routing_key/>
             <footer class="dialog-actions">
                 <a href=close_href class="btn ghost" role="button">"Cancel"</a>
-                <button type="submit" class="btn primary" aria-busy=move || save.pending().get().then_some("true")>
+                <button type="submit" name="webhook[intent]" value=FormIntent::Save.value() class="btn primary" aria-busy=move || save.pending().get().then_some("true")>
                     {if editing { "Save" } else { "Create" }}
                 </button>
             </footer>
@@ -224,11 +245,15 @@ pub fn WebhookForm(
     .into_any()
 }
 
-/// The answer of "Validate webhook": the request sent and the response, or why not.
+/// The answer of "Validate webhook": the request sent and the response, or why not; until
+/// it is pressed (with JavaScript), the answer kept with a draft, if any.
 #[component]
-fn ValidateOutcome(validate: ServerAction<ValidateWebhook>) -> impl IntoView {
+fn ValidateOutcome(
+    validate: ServerAction<ValidateWebhook>,
+    validated: Option<Result<TestResultView, ConsoleError>>,
+) -> impl IntoView {
     move || {
-        validate.value().get().map(|r| match r {
+        validate.value().get().or_else(|| validated.clone()).map(|r| match r {
             Ok(result) => view! { <TestResultPanel result/> }.into_any(),
             Err(ConsoleError::Invalid(_)) => {
                 view! { <p class="alert error" role="alert">"Fix the URL and headers marked above, then validate again."</p> }.into_any()

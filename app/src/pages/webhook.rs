@@ -250,13 +250,13 @@ fn RetryFailedCard(
                 <div class="row">
                     <div class="field">
                         <label for="retry-since">"Since (UTC)"</label>
-                        <input id="retry-since" type="datetime-local" name="since" value=default_since
+                        <input id="retry-since" type="datetime-local" step="1" name="since" value=default_since
                             aria-invalid=invalid(errors, "since".into()) aria-describedby=error_id("since")/>
                         <FieldError errors field="since"/>
                     </div>
                     <div class="field">
                         <label for="retry-until">"Until (UTC)"</label>
-                        <input id="retry-until" type="datetime-local" name="until"
+                        <input id="retry-until" type="datetime-local" step="1" name="until"
                             aria-invalid=invalid(errors, "until".into()) aria-describedby=error_id("until")/>
                         <FieldError errors field="until"/>
                     </div>

@@ -3,6 +3,7 @@
 //! the console's DTOs.
 pub mod charts;
 pub mod convert;
+pub mod draft;
 pub mod form;
 
 use engine::Engine;

@@ -706,6 +706,7 @@ async fn openapi_lists_every_route_of_the_contract() {
         ("delete", "/webhooks/{id}"),
         ("post", "/webhooks/{id}/test"),
         ("post", "/webhooks/validate"),
+        ("post", "/webhooks/condition-check"),
         ("get", "/webhooks/{id}/secret"),
         ("post", "/webhooks/{id}/rotate-secret"),
         ("get", "/webhooks/{id}/deliveries"),

@@ -15,6 +15,7 @@ test('the condition previews on the catalog examples and errors show beside the 
   const dialog = page.getByRole('dialog', { name: 'Create Webhook' });
   await dialog.getByLabel('Name', { exact: true }).fill(name);
   await dialog.getByLabel('URL').fill('https://example.com/herald/condition');
+  await dialog.getByRole('checkbox', { name: 'evaluation.failed' }).check();
   await dialog.getByText('Advanced').click();
   const condition = dialog.getByLabel('Condition', { exact: true });
   await condition.fill('data.score < 0.8');

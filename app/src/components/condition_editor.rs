@@ -76,14 +76,16 @@ pub fn ConditionEditor(
     .into_any()
 }
 
-/// The live answer: each example's verdict and the first example after redaction, or the
-/// errors of the condition and redactions as typed.
+/// The live answer: each example's verdict and the first matching example (else the first)
+/// after redaction, or the errors of the condition and redactions as typed.
 fn preview(answer: Result<ConditionCheckResult, ConsoleError>) -> AnyView {
     match answer {
         Ok(r) => {
             let redacted = r
                 .samples
-                .first()
+                .iter()
+                .find(|s| s.matches)
+                .or(r.samples.first())
                 .and_then(|s| serde_json::to_string_pretty(&s.redacted).ok());
             view! {
                 <ul class="condition-results">
@@ -99,7 +101,7 @@ fn preview(answer: Result<ConditionCheckResult, ConsoleError>) -> AnyView {
                     }).collect_view()}
                 </ul>
                 {redacted.map(|body| view! {
-                    <span class="label">"First example after redaction"</span>
+                    <span class="label">"Example after redaction"</span>
                     <pre class="code" aria-label="Redaction preview">{body}</pre>
                 })}
             }

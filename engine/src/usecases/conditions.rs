@@ -5,12 +5,11 @@
 use std::sync::Arc;
 
 use cel::Env;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::engine::Engine;
 use crate::error::{EngineError, FieldErrors, Result};
-use crate::ids;
-use crate::records::{NewEvent, StoredWebhook};
+use crate::records::StoredWebhook;
 use crate::rules::condition::{self, evaluate, Condition, EventFields, EventVars};
 use crate::rules::filter::subscribes;
 use crate::rules::redact::{self, Rule};
@@ -81,26 +80,6 @@ fn sample(
     }
 }
 
-/// An event as posted, as the check sees it (`created` is now).
-fn posted_event(v: Value, now: i64) -> Result<NewEvent> {
-    let input: EventInput = serde_json::from_value(v)
-        .map_err(|e| EngineError::invalid("event", format!("is not an event: {e}")))?;
-    Ok(NewEvent {
-        id: ids::new_id(ids::EVENT, now),
-        object: input
-            .object
-            .unwrap_or_else(|| input.event_type.split('.').next().unwrap_or("").into()),
-        event_type: input.event_type,
-        source: input.source,
-        project: input.project,
-        severity: input.severity,
-        subject: input.subject,
-        data: input.data,
-        metadata: input.metadata,
-        created_ms: now,
-    })
-}
-
 impl Engine {
     /// Evaluates `check.condition` and previews `check.redact` on `check.event`, or on the
     /// catalog example of each type `check.event_types` names. Saves nothing. Hashes are
@@ -109,7 +88,15 @@ impl Engine {
         let (condition, rules) = compile_check(&check.condition, &check.redact)?;
         let now = self.now_ms();
         let events: Vec<Event> = match check.event {
-            Some(v) => vec![posted_event(v, now)?.into()],
+            Some(v) => {
+                let input: EventInput = serde_json::from_value(v)
+                    .map_err(|e| EngineError::invalid("event", format!("is not an event: {e}")))?;
+                let catalog = self.store().list_event_types().await?;
+                let mut errors = FieldErrors::new();
+                let event = self.new_event(input, &catalog, now, "event.", &mut errors);
+                errors.into_result()?;
+                event.into_iter().map(Event::from).collect()
+            }
             None if check.event_types.is_empty() => {
                 return Err(EngineError::invalid(
                     "event_types",

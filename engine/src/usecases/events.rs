@@ -72,7 +72,8 @@ impl Engine {
         Ok(result)
     }
 
-    fn new_event(
+    /// Validates one posted event (field paths under `prefix`) and gives it an id and time.
+    pub(crate) fn new_event(
         &self,
         input: EventInput,
         catalog: &[EventType],

@@ -46,6 +46,9 @@ pub enum ApiKeyCommand {
     Create {
         #[arg(long)]
         name: String,
+        /// What the key may do: ingest (POST /events only), manage (all but API keys) or admin.
+        #[arg(long, default_value = "manage", value_parser = parse_scope)]
+        scope: domain::Scope,
     },
 }
 
@@ -138,6 +141,10 @@ impl Config {
             .or_else(|| std::env::var("LEPTOS_SITE_ADDR").ok())
             .unwrap_or_else(|| "127.0.0.1:3000".into())
     }
+}
+
+fn parse_scope(s: &str) -> Result<domain::Scope, String> {
+    s.parse().map_err(|e: domain::UnknownName| e.to_string())
 }
 
 /// `5d`, `12h`, `30m`, `45s`, `250ms`, or plain seconds.

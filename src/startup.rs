@@ -84,12 +84,16 @@ pub async fn open_engine(config: &Config) -> Result<Engine, BoxError> {
         .await?)
 }
 
-pub async fn create_api_key(config: Config, name: &str) -> Result<(), BoxError> {
+pub async fn create_api_key(
+    config: Config,
+    name: &str,
+    scope: domain::Scope,
+) -> Result<(), BoxError> {
     let engine = open_engine(&config).await?;
-    let (key, plaintext) = engine.create_api_key(name).await?;
+    let (key, plaintext) = engine.create_api_key(name, scope).await?;
     eprintln!(
-        "Created API key {} ({}). It is shown only this once:",
-        key.name, key.id
+        "Created API key {} ({}, scope {}). It is shown only this once:",
+        key.name, key.id, key.scope
     );
     println!("{plaintext}");
     Ok(())

@@ -13,7 +13,7 @@ pub mod page;
 pub mod retry;
 pub mod webhook;
 
-pub use account::ApiKey;
+pub use account::{ApiKey, Scope};
 pub use delivery::{
     is_success, Attempt, Delivery, DeliveryDetail, DeliveryQuery, DeliveryStatus, ErrorKind,
     SentRequest, TestResult, Trigger,

@@ -49,6 +49,14 @@ impl ApiError {
             "send a valid API key as Authorization: Bearer <key>",
         )
     }
+    /// 403: the key is live but its scope does not cover the route.
+    pub fn out_of_scope(held: domain::Scope, required: domain::Scope) -> Self {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            format!("this API key has scope \"{held}\"; this route needs \"{required}\" or wider"),
+        )
+    }
     pub fn not_found(what: &str) -> Self {
         ApiError::new(
             StatusCode::NOT_FOUND,

@@ -8,8 +8,8 @@ use domain::{EventDetail, EventInput};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::error::{ApiError, ApiResult};
-use super::extract::{parse, Caller};
+use super::error::{ApiError, ApiResult, Problem};
+use super::extract::{parse, scope, Caller};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -28,10 +28,11 @@ pub struct IngestAnswer {
 #[utoipa::path(post, path = "/events", tag = "events",
     request_body(content = EventInput, description = "one event, or {\"events\": [...]}"),
     params(("Idempotency-Key" = Option<String>, Header, description = "dedups for 24 h")),
-    responses((status = 202, body = IngestAnswer), (status = 422, body = super::error::Problem)))]
+    security(("api_key" = ["ingest"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `ingest`"), (status = 202, body = IngestAnswer), (status = 422, body = super::error::Problem)))]
 pub async fn ingest(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Caller<scope::Ingest>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<impl IntoResponse> {
@@ -118,10 +119,11 @@ pub async fn ingest(
 
 /// The event and its deliveries.
 #[utoipa::path(get, path = "/events/{id}", tag = "events", params(("id" = String, Path)),
-    responses((status = 200, body = EventDetail), (status = 404, body = super::error::Problem)))]
+    security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = EventDetail), (status = 404, body = super::error::Problem)))]
 pub async fn get_event(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Caller<scope::Manage>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<EventDetail>> {
     Ok(Json(state.engine.get_event(&id).await?))

@@ -7,5 +7,6 @@ pub mod filter;
 pub mod outcome;
 pub mod ratelimit;
 pub mod retry;
+pub mod scopes;
 pub mod signing;
 pub mod validate;

@@ -1,0 +1,7 @@
+//! The threat model as tests (issue #14, docs/security.md): one module per finding, each
+//! an attack that succeeded before its fix, run black-box against a real Herald (the
+//! in-process app or the binary) over real HTTP with real receivers on 127.0.0.1.
+#[path = "../common/mod.rs"]
+mod common;
+
+mod key_scopes;

@@ -130,6 +130,14 @@ pub struct Config {
     /// The public URL; when https, session cookies are marked Secure.
     #[arg(long, env = "HERALD_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// When set, GET /metrics needs `Authorization: Bearer <token>` (401 otherwise).
+    #[arg(
+        long,
+        env = "HERALD_METRICS_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub metrics_token: Option<String>,
     #[command(flatten)]
     pub cluster: crate::roles::ClusterArgs,
 }

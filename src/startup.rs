@@ -141,7 +141,7 @@ pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError>
     let state = AppState {
         engine: engine.clone(),
         leptos_options: leptos_options.clone(),
-        metrics: Metrics::install(),
+        metrics: Metrics::install(config.metrics_token.clone()),
     };
 
     let sessions = crate::sessions::Sessions::over(engine.session_pool());

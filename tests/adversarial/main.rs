@@ -6,3 +6,4 @@ mod common;
 
 mod internal_addresses;
 mod key_scopes;
+mod metrics_scrape;

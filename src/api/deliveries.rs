@@ -113,14 +113,17 @@ pub async fn get_one(
     Ok(Json(state.engine.get_delivery(&id).await?))
 }
 
-/// A new attempt now, with the same `webhook-id`.
+/// A new attempt now, with the same `webhook-id`. Counts against the caller's test-send
+/// rate limit (429 with `Retry-After` beyond it).
 #[utoipa::path(post, path = "/deliveries/{id}/resend", tag = "deliveries", params(("id" = String, Path)),
     security(("api_key" = ["manage"])),
-    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = DeliveryDetail), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = DeliveryDetail), (status = 404, body = Problem), (status = 409, body = Problem), (status = 429, body = Problem)))]
 pub async fn resend(
     State(state): State<AppState>,
-    _caller: Caller<scope::Manage>,
+    caller: Caller<scope::Manage>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<DeliveryDetail>> {
+    // An immediate outbound request, like a test send: it counts against the same limit.
+    state.engine.check_test_rate(&caller.key_id).await?;
     Ok(Json(state.engine.resend(&id).await?))
 }

@@ -104,7 +104,7 @@ impl From<EngineError> for ApiError {
                 let mut err = ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "Too many requests",
-                    format!("test sends are rate limited; try again in {secs} s"),
+                    format!("test, validate and resend requests are rate limited; try again in {secs} s"),
                 );
                 err.retry_after = Some(secs);
                 err

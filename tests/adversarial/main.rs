@@ -7,3 +7,4 @@ mod common;
 mod internal_addresses;
 mod key_scopes;
 mod metrics_scrape;
+mod resend_limit;

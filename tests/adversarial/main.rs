@@ -7,4 +7,5 @@ mod common;
 mod internal_addresses;
 mod key_scopes;
 mod metrics_scrape;
+mod protected_headers;
 mod resend_limit;

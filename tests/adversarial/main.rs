@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod input_bounds;
 mod internal_addresses;
 mod key_scopes;
 mod metrics_scrape;

@@ -307,7 +307,7 @@ def test_api_key_scopes(client: Herald, server: HeraldProcess) -> None:
     assert client.api_keys.create("pytest default key").scope == "manage"
     with Herald(server.url, ingest.secret) as platform:
         with pytest.raises(herald.PermissionDenied) as denied:
-            platform.webhooks.list()
+            platform.event_types.list()
         assert denied.value.status == 403
         with pytest.raises(herald.PermissionDenied):
             platform.api_keys.create("minted by a leaked key", scope="admin")

@@ -63,7 +63,8 @@ async fn input_bounds_on_the_event_type_catalog() {
     }
     field_error(
         &app,
-        app.post("/event-types").json(&json!({"name": "one.too_many"})),
+        app.post("/event-types")
+            .json(&json!({"name": "one.too_many"})),
         "name",
     )
     .await;
@@ -76,7 +77,10 @@ async fn input_bounds_on_retry_failed_and_times() {
     let app = spawn_app(&[]).await;
     let hook = app.webhook("http://127.0.0.1:9/hook", json!({})).await;
     let hid = hook["id"].as_str().unwrap();
-    let retry = |body: Value| app.post(&format!("/webhooks/{hid}/retry-failed")).json(&body);
+    let retry = |body: Value| {
+        app.post(&format!("/webhooks/{hid}/retry-failed"))
+            .json(&body)
+    };
     let many: Vec<String> = (0..101).map(|i| format!("t.n{i}")).collect();
     field_error(
         &app,
@@ -142,7 +146,10 @@ async fn input_bounds_on_the_idempotency_key() {
     field_error(&app, ingest(String::new()), "Idempotency-Key").await;
     let non_ascii = app
         .post("/events")
-        .header("Idempotency-Key", reqwest::header::HeaderValue::from_bytes(b"k\xe9").unwrap())
+        .header(
+            "Idempotency-Key",
+            reqwest::header::HeaderValue::from_bytes(b"k\xe9").unwrap(),
+        )
         .json(&json!({"type": "run.completed", "data": {}}));
     field_error(&app, non_ascii, "Idempotency-Key").await;
 }

@@ -10,3 +10,4 @@ mod key_scopes;
 mod metrics_scrape;
 mod protected_headers;
 mod resend_limit;
+mod template_memory;

@@ -95,7 +95,10 @@ async fn protected_header_values_stay_with_the_saved_origin() {
         "the error names the header: {body}"
     );
     assert!(!body.contains(SECRET), "{body}");
-    assert!(elsewhere.received().is_empty(), "nothing reached the other origin");
+    assert!(
+        elsewhere.received().is_empty(),
+        "nothing reached the other origin"
+    );
 
     // The saved origin: the stored value is filled in, and shown masked.
     let (status, body) = console.validate(&app, id, &saved.url).await;

@@ -159,7 +159,7 @@ impl Engine {
             timeout: std::time::Duration::from_secs(5),
             now_ms: now,
         });
-        let sent = self.sender().send(&prepared.outbound).await;
+        let sent = attempt::send(self, &prepared).await;
         Ok(result_of(&prepared, &sent))
     }
 }

@@ -38,7 +38,7 @@ async fn metrics_scrapes_are_cached_and_can_require_a_token() {
         .map(|_| scrape(Some("scrape-token-0123456789")))
         .collect();
     let mut last = before;
-    for res in futures_util_join(scrapes).await {
+    for res in all_at_once(scrapes).await {
         assert_eq!(res.status(), 200);
         last = last.max(store_reads(&res.text().await.unwrap()));
     }
@@ -50,9 +50,9 @@ async fn metrics_scrapes_are_cached_and_can_require_a_token() {
 }
 
 /// Runs the scrapes concurrently (a burst, as a misconfigured scraper would send).
-async fn futures_util_join<F: std::future::Future>(futs: Vec<F>) -> Vec<F::Output>
+async fn all_at_once<F>(futs: Vec<F>) -> Vec<F::Output>
 where
-    F: Send + 'static,
+    F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
     let handles: Vec<_> = futs.into_iter().map(tokio::spawn).collect();

@@ -93,17 +93,13 @@ async fn template_memory_is_bounded_by_the_format_limit() {
         .unwrap();
     assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
 
-    let log_url = api(&format!("/webhooks/{hid}/deliveries"));
+    let get = |path: String| {
+        let req = client.get(api(&path)).bearer_auth(KEY);
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let log_path = format!("/webhooks/{hid}/deliveries");
     eventually("the delivery to finish", || async {
-        let log: Value = client
-            .get(&log_url)
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let log = get(log_path.clone()).await;
         matches!(
             log["data"][0]["status"].as_str(),
             Some("failed" | "succeeded")
@@ -117,25 +113,9 @@ async fn template_memory_is_bounded_by_the_format_limit() {
         "peak RSS grew by {grown_mb} MB ({peak_before} kB → {peak_after} kB)"
     );
 
-    let log: Value = client
-        .get(&log_url)
-        .bearer_auth(KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log = get(log_path).await;
     let did = log["data"][0]["id"].as_str().unwrap();
-    let detail: Value = client
-        .get(api(&format!("/deliveries/{did}")))
-        .bearer_auth(KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail = get(format!("/deliveries/{did}")).await;
     let attempt = &detail["attempts"][0];
     assert_eq!(attempt["error_kind"], "body_too_large", "{detail}");
     let message = attempt["error_message"].as_str().unwrap_or_default();

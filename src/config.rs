@@ -46,6 +46,9 @@ pub enum ApiKeyCommand {
     Create {
         #[arg(long)]
         name: String,
+        /// What the key may do: ingest (POST /events only), manage (all but API keys) or admin.
+        #[arg(long, default_value = "manage", value_parser = parse_scope)]
+        scope: domain::Scope,
     },
 }
 
@@ -127,6 +130,14 @@ pub struct Config {
     /// The public URL; when https, session cookies are marked Secure.
     #[arg(long, env = "HERALD_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// When set, GET /metrics needs `Authorization: Bearer <token>` (401 otherwise).
+    #[arg(
+        long,
+        env = "HERALD_METRICS_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub metrics_token: Option<String>,
     #[command(flatten)]
     pub cluster: crate::roles::ClusterArgs,
 }
@@ -138,6 +149,10 @@ impl Config {
             .or_else(|| std::env::var("LEPTOS_SITE_ADDR").ok())
             .unwrap_or_else(|| "127.0.0.1:3000".into())
     }
+}
+
+fn parse_scope(s: &str) -> Result<domain::Scope, String> {
+    s.parse().map_err(|e: domain::UnknownName| e.to_string())
 }
 
 /// `5d`, `12h`, `30m`, `45s`, `250ms`, or plain seconds.

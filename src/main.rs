@@ -14,8 +14,8 @@ async fn main() -> std::process::ExitCode {
     let result = match command {
         Command::Serve => startup::serve(cli.config).await,
         Command::ApiKey {
-            command: ApiKeyCommand::Create { name },
-        } => startup::create_api_key(cli.config, &name).await,
+            command: ApiKeyCommand::Create { name, scope },
+        } => startup::create_api_key(cli.config, &name, scope).await,
         Command::Admin {
             command: AdminCommand::SetPassword { password },
         } => startup::set_admin_password(cli.config, password).await,

@@ -84,12 +84,16 @@ pub async fn open_engine(config: &Config) -> Result<Engine, BoxError> {
         .await?)
 }
 
-pub async fn create_api_key(config: Config, name: &str) -> Result<(), BoxError> {
+pub async fn create_api_key(
+    config: Config,
+    name: &str,
+    scope: domain::Scope,
+) -> Result<(), BoxError> {
     let engine = open_engine(&config).await?;
-    let (key, plaintext) = engine.create_api_key(name).await?;
+    let (key, plaintext) = engine.create_api_key(name, scope).await?;
     eprintln!(
-        "Created API key {} ({}). It is shown only this once:",
-        key.name, key.id
+        "Created API key {} ({}, scope {}). It is shown only this once:",
+        key.name, key.id, key.scope
     );
     println!("{plaintext}");
     Ok(())
@@ -137,7 +141,7 @@ pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError>
     let state = AppState {
         engine: engine.clone(),
         leptos_options: leptos_options.clone(),
-        metrics: Metrics::install(),
+        metrics: Metrics::install(config.metrics_token.clone()),
     };
 
     let sessions = crate::sessions::Sessions::over(engine.session_pool());

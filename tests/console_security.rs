@@ -177,7 +177,7 @@ async fn mutating_server_functions_refuse_sessionless_and_cross_site_posts() {
         (
             "create key",
             app::api::keys::CreateApiKey::PATH,
-            "name=minted".into(),
+            "name=minted&scope=manage".into(),
         ),
         (
             "delete",

@@ -1,8 +1,29 @@
-//! Who may call the API: API keys as listed (the key itself is shown once, at creation).
+//! Who may call the API: API keys as listed (the key itself is shown once, at creation),
+//! each with the [`Scope`] of what it may do (docs/api.md#scopes).
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
+
+/// What an API key may do. Each scope includes the ones before it: `ingest` posts
+/// events only (what a platform's backend needs), `manage` also runs webhooks,
+/// deliveries, the event-type catalog, events read, test sends and signing secrets,
+/// `admin` also manages API keys. Whether a held scope covers a route's is the engine's
+/// rule (`engine::rules::scopes`).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum Scope {
+    Ingest,
+    Manage,
+    Admin,
+}
+
+crate::named_enum!(Scope, "scope", "ingest, manage or admin", [
+    Ingest => "ingest",
+    Manage => "manage",
+    Admin => "admin",
+]);
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -11,6 +32,7 @@ pub struct ApiKey {
     pub name: String,
     /// The first characters of the key, to recognise it.
     pub prefix: String,
+    pub scope: Scope,
     pub created_at: String,
     pub last_used_at: Option<String>,
 }

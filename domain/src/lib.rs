@@ -14,7 +14,7 @@ pub mod page;
 pub mod retry;
 pub mod webhook;
 
-pub use account::ApiKey;
+pub use account::{ApiKey, Scope};
 pub use condition::{
     ConditionCheck, ConditionCheckResult, ConditionError, ConditionSample, RedactAction, Redaction,
 };

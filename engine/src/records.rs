@@ -219,3 +219,21 @@ pub struct Ingested {
     pub id: String,
     pub deliveries: usize,
 }
+
+/// An API key to store: its hash only, never its value.
+#[derive(Debug, Clone)]
+pub struct NewApiKey<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub prefix: &'a str,
+    pub hash: &'a str,
+    pub scope: domain::Scope,
+    pub created_at: i64,
+}
+
+/// The live key a request was made with: who, and what it may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyHolder {
+    pub id: String,
+    pub scope: domain::Scope,
+}

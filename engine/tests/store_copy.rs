@@ -73,7 +73,9 @@ async fn a_populated_store_round_trips_through_a_copy() {
     })
     .await
     .unwrap();
-    e.create_api_key("copied key").await.unwrap();
+    e.create_api_key("copied key", domain::Scope::Ingest)
+        .await
+        .unwrap();
     e.set_admin_password("copy-test-password").await.unwrap();
     e.create_event_type(EventTypeInput {
         name: "copy.tested".into(),

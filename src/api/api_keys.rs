@@ -1,19 +1,22 @@
-//! API keys over the API: list, create (shown once), revoke.
+//! API keys over the API: list, create (shown once) with a scope, revoke. Only `admin`
+//! keys reach these routes (docs/api.md#scopes).
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use domain::ApiKey;
+use domain::{ApiKey, Scope};
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiResult, Problem};
-use super::extract::{ApiJson, Caller};
+use super::extract::{scope, ApiJson, Caller};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKey {
     pub name: String,
+    /// What the key may do; `manage` when omitted.
+    pub scope: Option<Scope>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -30,8 +33,12 @@ pub struct Keys {
 }
 
 /// Live API keys (never their values).
-#[utoipa::path(get, path = "/api-keys", tag = "api keys", responses((status = 200, body = Keys)))]
-pub async fn list(State(state): State<AppState>, _caller: Caller) -> ApiResult<Json<Keys>> {
+#[utoipa::path(get, path = "/api-keys", tag = "api keys", security(("api_key" = ["admin"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `admin`"), (status = 200, body = Keys)))]
+pub async fn list(
+    State(state): State<AppState>,
+    _caller: Caller<scope::Admin>,
+) -> ApiResult<Json<Keys>> {
     Ok(Json(Keys {
         data: state.engine.list_api_keys().await?,
     }))
@@ -39,22 +46,25 @@ pub async fn list(State(state): State<AppState>, _caller: Caller) -> ApiResult<J
 
 /// Creates a key; its value is in this answer only.
 #[utoipa::path(post, path = "/api-keys", tag = "api keys", request_body = CreateKey,
-    responses((status = 201, body = CreatedKey), (status = 422, body = Problem)))]
+    security(("api_key" = ["admin"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `admin`"), (status = 201, body = CreatedKey), (status = 422, body = Problem)))]
 pub async fn create(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Caller<scope::Admin>,
     ApiJson(req): ApiJson<CreateKey>,
 ) -> ApiResult<impl IntoResponse> {
-    let (key, secret) = state.engine.create_api_key(&req.name).await?;
+    let scope = req.scope.unwrap_or(engine::rules::scopes::DEFAULT_SCOPE);
+    let (key, secret) = state.engine.create_api_key(&req.name, scope).await?;
     Ok((StatusCode::CREATED, Json(CreatedKey { key, secret })))
 }
 
 /// Revokes a key.
 #[utoipa::path(delete, path = "/api-keys/{id}", tag = "api keys", params(("id" = String, Path)),
-    responses((status = 204), (status = 404, body = Problem)))]
+    security(("api_key" = ["admin"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `admin`"), (status = 204), (status = 404, body = Problem)))]
 pub async fn revoke(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Caller<scope::Admin>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     state.engine.revoke_api_key(&id).await?;

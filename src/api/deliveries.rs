@@ -8,7 +8,7 @@ use engine::clock::parse_time;
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{ApiJson, Caller};
+use super::extract::{scope, ApiJson, Caller};
 use super::{query, List};
 use crate::state::AppState;
 
@@ -54,10 +54,11 @@ fn time_field(name: &str, v: &Option<String>) -> ApiResult<Option<i64>> {
 
 /// A webhook's deliveries, newest first.
 #[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "deliveries", params(("id" = String, Path), LogQuery),
-    responses((status = 200, body = List<Delivery>), (status = 404, body = Problem)))]
+    security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = List<Delivery>), (status = 404, body = Problem)))]
 pub async fn list_for_webhook(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Caller<scope::Manage>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<List<Delivery>>> {
@@ -85,10 +86,11 @@ pub async fn list_for_webhook(
 
 /// Re-queues every failed delivery of the webhook created in the window (at most 10 000).
 #[utoipa::path(post, path = "/webhooks/{id}/retry-failed", tag = "deliveries", params(("id" = String, Path)),
-    request_body = RetryFailedRequest, responses((status = 200, body = RetryFailedAnswer), (status = 422, body = Problem)))]
+    request_body = RetryFailedRequest, security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = RetryFailedAnswer), (status = 422, body = Problem)))]
 pub async fn retry_failed(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Caller<scope::Manage>,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<RetryFailedRequest>,
 ) -> ApiResult<Json<RetryFailedAnswer>> {
@@ -101,22 +103,27 @@ pub async fn retry_failed(
 
 /// One delivery with its attempts, newest first.
 #[utoipa::path(get, path = "/deliveries/{id}", tag = "deliveries", params(("id" = String, Path)),
-    responses((status = 200, body = DeliveryDetail), (status = 404, body = Problem)))]
+    security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = DeliveryDetail), (status = 404, body = Problem)))]
 pub async fn get_one(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Caller<scope::Manage>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<DeliveryDetail>> {
     Ok(Json(state.engine.get_delivery(&id).await?))
 }
 
-/// A new attempt now, with the same `webhook-id`.
+/// A new attempt now, with the same `webhook-id`. Counts against the caller's test-send
+/// rate limit (429 with `Retry-After` beyond it).
 #[utoipa::path(post, path = "/deliveries/{id}/resend", tag = "deliveries", params(("id" = String, Path)),
-    responses((status = 200, body = DeliveryDetail), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = DeliveryDetail), (status = 404, body = Problem), (status = 409, body = Problem), (status = 429, body = Problem)))]
 pub async fn resend(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller<scope::Manage>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<DeliveryDetail>> {
+    // An immediate outbound request, like a test send: it counts against the same limit.
+    state.engine.check_test_rate(&caller.key_id).await?;
     Ok(Json(state.engine.resend(&id).await?))
 }

@@ -49,6 +49,14 @@ impl ApiError {
             "send a valid API key as Authorization: Bearer <key>",
         )
     }
+    /// 403: the key is live but its scope does not cover the route.
+    pub fn out_of_scope(held: domain::Scope, required: domain::Scope) -> Self {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            format!("this API key has scope \"{held}\"; this route needs \"{required}\" or wider"),
+        )
+    }
     pub fn not_found(what: &str) -> Self {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -96,7 +104,7 @@ impl From<EngineError> for ApiError {
                 let mut err = ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "Too many requests",
-                    format!("test sends are rate limited; try again in {secs} s"),
+                    format!("test, validate and resend requests are rate limited; try again in {secs} s"),
                 );
                 err.retry_after = Some(secs);
                 err

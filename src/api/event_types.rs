@@ -6,8 +6,8 @@ use axum::Json;
 use domain::{EventType, EventTypeInput};
 use serde::Serialize;
 
-use super::error::ApiResult;
-use super::extract::{ApiJson, Caller};
+use super::error::{ApiResult, Problem};
+use super::extract::{scope, ApiJson, Caller};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -16,10 +16,11 @@ pub struct EventTypes {
 }
 
 /// The event-type catalog.
-#[utoipa::path(get, path = "/event-types", tag = "event types", responses((status = 200, body = EventTypes)))]
+#[utoipa::path(get, path = "/event-types", tag = "event types", security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = EventTypes)))]
 pub async fn list_types(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Caller<scope::Manage>,
 ) -> ApiResult<Json<EventTypes>> {
     Ok(Json(EventTypes {
         data: state.engine.list_event_types().await?,
@@ -28,10 +29,11 @@ pub async fn list_types(
 
 /// Adds an event type to the catalog.
 #[utoipa::path(post, path = "/event-types", tag = "event types", request_body = EventTypeInput,
-    responses((status = 201, body = EventType), (status = 409, body = super::error::Problem)))]
+    security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 201, body = EventType), (status = 409, body = super::error::Problem)))]
 pub async fn create_type(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Caller<scope::Manage>,
     ApiJson(input): ApiJson<EventTypeInput>,
 ) -> ApiResult<impl IntoResponse> {
     Ok((

@@ -8,8 +8,8 @@ use domain::{EventDetail, EventInput};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::error::{ApiError, ApiResult};
-use super::extract::{parse, Caller};
+use super::error::{ApiError, ApiResult, Problem};
+use super::extract::{parse, scope, Caller};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -27,11 +27,12 @@ pub struct IngestAnswer {
 /// and their deliveries are durable.
 #[utoipa::path(post, path = "/events", tag = "events",
     request_body(content = EventInput, description = "one event, or {\"events\": [...]}"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "dedups for 24 h")),
-    responses((status = 202, body = IngestAnswer), (status = 422, body = super::error::Problem)))]
+    params(("Idempotency-Key" = Option<String>, Header, description = "dedups for 24 h; 1 to 255 visible ASCII characters (422 otherwise)")),
+    security(("api_key" = ["ingest"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `ingest`"), (status = 202, body = IngestAnswer), (status = 422, body = super::error::Problem)))]
 pub async fn ingest(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Caller<scope::Ingest>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<impl IntoResponse> {
@@ -86,17 +87,7 @@ pub async fn ingest(
             ))
         }
     };
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(|k| format!("{}:{k}", caller.key_id));
-    if key.as_ref().is_some_and(|k| k.len() > 300) {
-        return Err(ApiError::field(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Idempotency-Key",
-            "must be at most 255 characters",
-        ));
-    }
+    let key = idempotency_key(&headers)?.map(|k| format!("{}:{k}", caller.key_id));
     let outcome = state.engine.ingest(inputs, key.as_deref()).await?;
     let data = outcome
         .events
@@ -116,12 +107,38 @@ pub async fn ingest(
     Ok(res)
 }
 
+/// Longest `Idempotency-Key`, in characters (docs/api.md#idempotency).
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// The `Idempotency-Key` header: 1 to 255 visible ASCII characters, else 422 (never
+/// silently ignored, which would turn a retry into a duplicate).
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<&str>> {
+    let Some(raw) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let invalid = |message: String| {
+        ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "Idempotency-Key", message)
+    };
+    let key = raw
+        .to_str()
+        .ok()
+        .filter(|k| k.bytes().all(|b| b.is_ascii_graphic() || b == b' '))
+        .ok_or_else(|| invalid("must be visible ASCII characters".into()))?;
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
+        return Err(invalid(format!(
+            "must be 1 to {MAX_IDEMPOTENCY_KEY} characters"
+        )));
+    }
+    Ok(Some(key))
+}
+
 /// The event and its deliveries.
 #[utoipa::path(get, path = "/events/{id}", tag = "events", params(("id" = String, Path)),
-    responses((status = 200, body = EventDetail), (status = 404, body = super::error::Problem)))]
+    security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = EventDetail), (status = 404, body = super::error::Problem)))]
 pub async fn get_event(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Caller<scope::Manage>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<EventDetail>> {
     Ok(Json(state.engine.get_event(&id).await?))

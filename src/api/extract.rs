@@ -1,5 +1,8 @@
 //! Request extractors: JSON bodies with field-level errors (malformed → 400, wrong shape
-//! or unknown field → 422 naming the field, over 1 MiB → 413), and the API-key caller.
+//! or unknown field → 422 naming the field, over 1 MiB → 413), and the API-key caller,
+//! whose type names the scope the route requires (docs/api.md#scopes): a handler taking
+//! `Caller<scope::Manage>` is reached only with a `manage` or `admin` key; any other
+//! key gets 403. This extractor is the one place scopes are checked.
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -85,13 +88,38 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
-/// The API key a request was made with.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub key_id: String,
+/// The scope a route requires, as a type: `Caller<scope::Ingest>` and so on.
+pub mod scope {
+    use domain::Scope;
+
+    pub trait Required: Send + Sync {
+        const SCOPE: Scope;
+    }
+    /// `POST /events` only.
+    pub struct Ingest;
+    /// Webhooks, deliveries, events read, event types, test sends, signing secrets.
+    pub struct Manage;
+    /// Also API keys.
+    pub struct Admin;
+    impl Required for Ingest {
+        const SCOPE: Scope = Scope::Ingest;
+    }
+    impl Required for Manage {
+        const SCOPE: Scope = Scope::Manage;
+    }
+    impl Required for Admin {
+        const SCOPE: Scope = Scope::Admin;
+    }
 }
 
-impl FromRequestParts<AppState> for Caller {
+/// The API key a request was made with, checked to hold at least scope `S`.
+#[derive(Debug, Clone)]
+pub struct Caller<S> {
+    pub key_id: String,
+    required: std::marker::PhantomData<S>,
+}
+
+impl<S: scope::Required> FromRequestParts<AppState> for Caller<S> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -106,10 +134,18 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(ApiError::unauthorized)?;
-        match state.engine.authenticate_key(token).await? {
-            Some(key_id) => Ok(Caller { key_id }),
-            None => Err(ApiError::unauthorized()),
+        let holder = state
+            .engine
+            .authenticate_key(token)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        if !engine::rules::scopes::permits(holder.scope, S::SCOPE) {
+            return Err(ApiError::out_of_scope(holder.scope, S::SCOPE));
         }
+        Ok(Caller {
+            key_id: holder.id,
+            required: std::marker::PhantomData,
+        })
     }
 }
 

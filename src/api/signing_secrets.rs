@@ -4,7 +4,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiResult, Problem};
-use super::extract::Caller;
+use super::extract::{scope, Caller};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -21,10 +21,11 @@ pub struct RotateRequest {
 
 /// The current signing secret.
 #[utoipa::path(get, path = "/webhooks/{id}/secret", tag = "webhooks", params(("id" = String, Path)),
-    responses((status = 200, body = SecretAnswer), (status = 404, body = Problem)))]
+    security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = SecretAnswer), (status = 404, body = Problem)))]
 pub async fn secret(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Caller<scope::Manage>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SecretAnswer>> {
     Ok(Json(SecretAnswer {
@@ -34,10 +35,11 @@ pub async fn secret(
 
 /// A new signing secret; the previous one keeps signing for the grace period.
 #[utoipa::path(post, path = "/webhooks/{id}/rotate-secret", tag = "webhooks", params(("id" = String, Path)),
-    request_body(content = Option<RotateRequest>), responses((status = 200, body = SecretAnswer), (status = 404, body = Problem)))]
+    request_body(content = Option<RotateRequest>), security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = SecretAnswer), (status = 404, body = Problem)))]
 pub async fn rotate_secret(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Caller<scope::Manage>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<SecretAnswer>> {

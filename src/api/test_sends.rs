@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::{ApiResult, Problem};
-use super::extract::{ApiJson, Caller};
+use super::extract::{scope, ApiJson, Caller};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -28,10 +28,11 @@ pub struct ValidateRequest {
 
 /// Sends a test event now, bypassing the queue and filters.
 #[utoipa::path(post, path = "/webhooks/{id}/test", tag = "webhooks", params(("id" = String, Path)), request_body = TestRequest,
-    responses((status = 200, body = TestResult), (status = 429, body = Problem)))]
+    security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = TestResult), (status = 429, body = Problem)))]
 pub async fn test(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Caller<scope::Manage>,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<TestRequest>,
 ) -> ApiResult<Json<TestResult>> {
@@ -47,10 +48,11 @@ pub async fn test(
 
 /// Sends a `webhook.test` event to a URL before a webhook is saved.
 #[utoipa::path(post, path = "/webhooks/validate", tag = "webhooks", request_body = ValidateRequest,
-    responses((status = 200, body = TestResult), (status = 422, body = Problem), (status = 429, body = Problem)))]
+    security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = TestResult), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn validate(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Caller<scope::Manage>,
     ApiJson(req): ApiJson<ValidateRequest>,
 ) -> ApiResult<Json<TestResult>> {
     state.engine.check_test_rate(&caller.key_id).await?;

@@ -6,15 +6,16 @@ use axum::Json;
 use domain::{ConditionCheck, ConditionCheckResult, Webhook, WebhookInput};
 
 use super::error::{ApiResult, Problem};
-use super::extract::{ApiJson, Caller};
+use super::extract::{scope, ApiJson, Caller};
 use super::{query, List, PageQuery};
 use crate::state::AppState;
 
 /// Webhooks, newest first.
-#[utoipa::path(get, path = "/webhooks", tag = "webhooks", params(PageQuery), responses((status = 200, body = List<Webhook>)))]
+#[utoipa::path(get, path = "/webhooks", tag = "webhooks", params(PageQuery), security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = List<Webhook>)))]
 pub async fn list(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Caller<scope::Manage>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<List<Webhook>>> {
     let q: PageQuery = query(raw.as_deref())?;
@@ -29,10 +30,11 @@ pub async fn list(
 
 /// Creates a webhook; the answer includes its `secret`, this once.
 #[utoipa::path(post, path = "/webhooks", tag = "webhooks", request_body = WebhookInput,
-    responses((status = 201, body = Webhook), (status = 422, body = Problem)))]
+    security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 201, body = Webhook), (status = 422, body = Problem)))]
 pub async fn create(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Caller<scope::Manage>,
     ApiJson(input): ApiJson<WebhookInput>,
 ) -> ApiResult<impl IntoResponse> {
     Ok((
@@ -43,10 +45,11 @@ pub async fn create(
 
 /// One webhook; protected header values are `null`.
 #[utoipa::path(get, path = "/webhooks/{id}", tag = "webhooks", params(("id" = String, Path)),
-    responses((status = 200, body = Webhook), (status = 404, body = Problem)))]
+    security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = Webhook), (status = 404, body = Problem)))]
 pub async fn get_one(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Caller<scope::Manage>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Webhook>> {
     Ok(Json(state.engine.get_webhook(&id).await?))
@@ -54,10 +57,11 @@ pub async fn get_one(
 
 /// Partial update: only the fields sent change.
 #[utoipa::path(patch, path = "/webhooks/{id}", tag = "webhooks", params(("id" = String, Path)), request_body = WebhookInput,
-    responses((status = 200, body = Webhook), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = Webhook), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn patch(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Caller<scope::Manage>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<WebhookInput>,
 ) -> ApiResult<Json<Webhook>> {
@@ -66,10 +70,11 @@ pub async fn patch(
 
 /// Deletes a webhook with its deliveries.
 #[utoipa::path(delete, path = "/webhooks/{id}", tag = "webhooks", params(("id" = String, Path)),
-    responses((status = 204), (status = 404, body = Problem)))]
+    security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 204), (status = 404, body = Problem)))]
 pub async fn delete(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Caller<scope::Manage>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     state.engine.delete_webhook(&id).await?;
@@ -79,10 +84,11 @@ pub async fn delete(
 /// Evaluates a condition (and previews redactions) on a given event, or on the catalog
 /// examples of the given event types, without saving anything (docs/conditions.md).
 #[utoipa::path(post, path = "/webhooks/condition-check", tag = "webhooks", request_body = ConditionCheck,
-    responses((status = 200, body = ConditionCheckResult), (status = 422, body = Problem)))]
+    security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = ConditionCheckResult), (status = 422, body = Problem)))]
 pub async fn condition_check(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Caller<scope::Manage>,
     ApiJson(check): ApiJson<ConditionCheck>,
 ) -> ApiResult<Json<ConditionCheckResult>> {
     Ok(Json(state.engine.condition_check(check).await?))

@@ -78,12 +78,15 @@ pub async fn list_deliveries(
     })
 }
 
-/// A new attempt of the delivery now (same `webhook-id`).
+/// A new attempt of the delivery now (same `webhook-id`); an immediate outbound request,
+/// so it counts against the user's test-send rate limit.
 #[server(prefix = "/console-api")]
 pub async fn resend(id: String) -> Result<Delivery, ConsoleError> {
-    use crate::server::{engine, require_user};
-    require_user().await?;
-    Ok(engine()?.resend(&id).await?.delivery)
+    use crate::server::{engine, rate_key, require_user};
+    let user = require_user().await?;
+    let engine = engine()?;
+    engine.check_test_rate(&rate_key(&user)).await?;
+    Ok(engine.resend(&id).await?.delivery)
 }
 
 /// Re-queues the webhook's failed deliveries created in [since, until); `since` and

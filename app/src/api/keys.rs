@@ -17,13 +17,16 @@ pub async fn list_api_keys() -> Result<KeysData, ConsoleError> {
     Ok(KeysData { keys, new_key })
 }
 
-/// Creates a key. Its plaintext goes to the session and is shown by the next read of the
-/// list, so it survives the redirect of a form posted without JavaScript.
+/// Creates a key with a scope (`ingest`, `manage` or `admin`, docs/api.md#scopes). Its
+/// plaintext goes to the session and is shown by the next read of the list, so it
+/// survives the redirect of a form posted without JavaScript.
 #[server(prefix = "/console-api")]
-pub async fn create_api_key(name: String) -> Result<(), ConsoleError> {
+pub async fn create_api_key(name: String, scope: String) -> Result<(), ConsoleError> {
     use crate::server::{engine, require_user, stash_new_key};
     require_user().await?;
-    let (key, plaintext) = engine()?.create_api_key(&name).await?;
+    let scope = domain::Scope::parse(&scope)
+        .ok_or_else(|| engine::EngineError::invalid("scope", "must be ingest, manage or admin"))?;
+    let (key, plaintext) = engine()?.create_api_key(&name, scope).await?;
     stash_new_key(&key.name, &plaintext).await
 }
 

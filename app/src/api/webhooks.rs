@@ -193,10 +193,31 @@ pub async fn preview_template(
         routing_key.trim()
     };
     settings.insert("routing_key".into(), serde_json::Value::String(key.into()));
+    let max_chars = engine::usecases::webhooks::MAX_TEMPLATE_CHARS;
+    if template.chars().count() > max_chars {
+        return Err(ConsoleError::invalid(
+            "template",
+            &format!("must be at most {max_chars} characters"),
+        ));
+    }
+    // The preview renders what a delivery would: within the format's limit, or not at all.
+    let max_bytes = engine::payload::formats::limits::template_output_max(chat);
     let parsed = if template.trim().is_empty() {
         Ok(None)
     } else {
-        template::parse(&template).map(Some)
+        template::parse(&template).and_then(|t| {
+            if t.fits(&example, max_bytes) {
+                Ok(Some(t))
+            } else {
+                Err(template::TemplateError {
+                    line: 1,
+                    column: 1,
+                    message: format!(
+                        "renders more than {max_bytes} bytes for this example, the {chat} format's limit"
+                    ),
+                })
+            }
+        })
     };
     Ok(match parsed {
         Ok(tpl) => {

@@ -1,5 +1,5 @@
-//! `/settings`: API keys (create — the key is shown once —, list with prefix, created and
-//! last used, revoke) and the admin password.
+//! `/settings`: API keys (create with a scope — the key is shown once —, list with
+//! prefix, scope, created and last used, revoke) and the admin password.
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -7,6 +7,16 @@ use crate::api::keys::{list_api_keys, CreateApiKey, RevokeApiKey};
 use crate::auth::ChangePassword;
 use crate::components::fields::{error_id, field_errors, invalid, ActionError, FieldError};
 use crate::dto::{show_opt_time, show_time, ApiKey};
+use domain::Scope;
+
+/// What the scope select says of each scope.
+fn scope_label(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Ingest => "ingest: post events only",
+        Scope::Manage => "manage: webhooks, deliveries, event types",
+        Scope::Admin => "admin: also API keys",
+    }
+}
 use crate::pages::{loading, ErrorNotice};
 
 #[component]
@@ -27,7 +37,9 @@ pub fn SettingsPage() -> impl IntoView {
             <h2 id="keys-title">"API keys"</h2>
             <p class="hint">
                 "Keys authenticate the REST API (" <code>"Authorization: Bearer …"</code>
-                "). A key is shown once, when it is created; Herald keeps only its hash."
+                "). A key is shown once, when it is created; Herald keeps only its hash. "
+                "Give each key the narrowest scope that does its job: a platform's backend "
+                "needs only " <code>"ingest"</code> "."
             </p>
             <ActionForm action=create attr:class="row end">
                 <div class="field">
@@ -35,6 +47,16 @@ pub fn SettingsPage() -> impl IntoView {
                     <input id="key-name" type="text" name="name" placeholder="ci-pipeline" autocomplete="off"
                         aria-invalid=invalid(create_errors, "name".into()) aria-describedby=error_id("name")/>
                     <FieldError errors=create_errors field="name"/>
+                </div>
+                <div class="field">
+                    <label for="key-scope">"Scope"</label>
+                    <select id="key-scope" name="scope"
+                        aria-invalid=invalid(create_errors, "scope".into()) aria-describedby=error_id("scope")>
+                        {Scope::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=s == Scope::Manage>{scope_label(s)}</option>
+                        }).collect_view()}
+                    </select>
+                    <FieldError errors=create_errors field="scope"/>
                 </div>
                 <button type="submit" class="btn primary">"Create API key"</button>
             </ActionForm>
@@ -75,6 +97,7 @@ fn KeyTable(keys: Vec<ApiKey>, revoke: ServerAction<RevokeApiKey>) -> impl IntoV
                     <tr>
                         <th scope="col">"Name"</th>
                         <th scope="col">"Key"</th>
+                        <th scope="col">"Scope"</th>
                         <th scope="col">"Created"</th>
                         <th scope="col">"Last used"</th>
                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
@@ -85,6 +108,7 @@ fn KeyTable(keys: Vec<ApiKey>, revoke: ServerAction<RevokeApiKey>) -> impl IntoV
                         <tr>
                             <td>{k.name.clone()}</td>
                             <td class="mono">{k.prefix.clone()} "…"</td>
+                            <td>{k.scope.as_str()}</td>
                             <td>{show_time(&k.created_at)}</td>
                             <td>{show_opt_time(&k.last_used_at)}</td>
                             <td>

@@ -325,6 +325,22 @@ def test_api_keys(client: Herald, server: HeraldProcess) -> None:
     assert key.id not in {k.id for k in client.api_keys.list()}
 
 
+def test_api_key_scopes(client: Herald, server: HeraldProcess) -> None:
+    ingest = client.api_keys.create("pytest ingest key", scope="ingest")
+    assert ingest.scope == "ingest" and ingest.secret
+    assert {k.id: k.scope for k in client.api_keys.list()}[ingest.id] == "ingest"
+    assert client.api_keys.create("pytest default key").scope == "manage"
+    with Herald(server.url, ingest.secret) as platform:
+        with pytest.raises(herald.PermissionDenied) as denied:
+            platform.event_types.list()
+        assert denied.value.status == 403
+        with pytest.raises(herald.PermissionDenied):
+            platform.api_keys.create("minted by a leaked key", scope="admin")
+    with pytest.raises(herald.ValidationError) as v:
+        client.api_keys.create("bad scope", scope="root")
+    assert "scope" in v.value.errors
+
+
 # --- errors ----------------------------------------------------------------------------
 
 

@@ -88,10 +88,14 @@ impl Resolve for GuardedResolver {
             }
             for addr in &found {
                 if let Err(reason) = ssrf::vet(addr.ip(), &allow) {
-                    return Err(Box::new(Blocked(format!(
-                        "{host} resolves to {} ({reason})",
-                        addr.ip()
-                    ))) as Box<dyn StdError + Send + Sync>);
+                    // The address itself stays in the server's log: the caller (and the
+                    // delivery log) learn the reason, never what an internal name
+                    // resolves to (docs/security.md#internal-addresses).
+                    tracing::warn!(%host, ip = %addr.ip(), %reason, "outbound request blocked");
+                    return Err(
+                        Box::new(Blocked(format!("{host} resolves to a {reason} address")))
+                            as Box<dyn StdError + Send + Sync>,
+                    );
                 }
             }
             Ok(Box::new(found.into_iter()) as Addrs)

@@ -106,22 +106,41 @@ pub fn body(
     request_id: &str,
     delivery_id: &str,
     attempt: u32,
-) -> Vec<u8> {
+) -> Result<Vec<u8>, TooLarge> {
     let value = match shape.format.chat() {
         None if shape.format == Format::Event => single_event(&events[0], shape.include_result),
         // The hot path: written straight from the events, nothing copied.
         None => {
-            return envelope_bytes(
+            return Ok(envelope_bytes(
                 events,
                 shape.include_result,
                 request_id,
                 delivery_id,
                 attempt,
-            )
+            ))
         }
-        Some(chat) => render_chat(chat, shape, &events[0]),
+        Some(chat) => render_chat(chat, shape, &events[0])?,
     };
-    serde_json::to_vec(&value).expect("JSON values serialise")
+    Ok(serde_json::to_vec(&value).expect("JSON values serialise"))
+}
+
+/// A webhook's template renders more for an event than its format can carry; nothing is
+/// sent (the attempt fails with `body_too_large`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooLarge {
+    pub event_type: String,
+    pub format: ChatFormat,
+    pub max_bytes: usize,
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the template for {} renders more than {} bytes for this event, the {} format's limit; nothing was sent",
+            self.event_type, self.max_bytes, self.format
+        )
+    }
 }
 
 /// The `envelope` body, byte for byte what `json!` of [`envelope_event`]s would give.
@@ -189,17 +208,29 @@ fn envelope_bytes(
     out
 }
 
-fn render_chat(chat: ChatFormat, shape: &Shape, e: &Event) -> Value {
+/// Renders a chat format. A webhook's own template is first measured against the
+/// format's limit (counted, not kept), so a template that multiplies a large event is
+/// refused before it allocates anything.
+fn render_chat(chat: ChatFormat, shape: &Shape, e: &Event) -> Result<Value, TooLarge> {
     let custom = shape
         .templates
         .get(&e.event_type)
         .and_then(|src| Template::parse(src).ok());
-    formats::render(
+    let view = template_view(e, shape.include_result);
+    let max_bytes = formats::limits::template_output_max(chat);
+    if custom.as_ref().is_some_and(|t| !t.fits(&view, max_bytes)) {
+        return Err(TooLarge {
+            event_type: e.event_type.clone(),
+            format: chat,
+            max_bytes,
+        });
+    }
+    Ok(formats::render(
         chat,
-        &template_view(e, shape.include_result),
+        &view,
         custom.as_ref(),
         shape.settings,
-    )
+    ))
 }
 
 #[cfg(test)]
@@ -233,13 +264,9 @@ mod tests {
             templates: &empty,
             settings: &settings,
         };
-        let body: Value = serde_json::from_slice(&body(
-            &shape,
-            &[event(json!({"score": 0.4}))],
-            "req_1",
-            "dlv_1",
-            3,
-        ))
+        let body: Value = serde_json::from_slice(
+            &body(&shape, &[event(json!({"score": 0.4}))], "req_1", "dlv_1", 3).unwrap(),
+        )
         .unwrap();
         assert_eq!(
             body["request"],
@@ -263,13 +290,9 @@ mod tests {
             templates: &empty,
             settings: &settings,
         };
-        let body: Value = serde_json::from_slice(&body(
-            &shape,
-            &[event(json!({"score": 0.4}))],
-            "req_1",
-            "dlv_1",
-            1,
-        ))
+        let body: Value = serde_json::from_slice(
+            &body(&shape, &[event(json!({"score": 0.4}))], "req_1", "dlv_1", 1).unwrap(),
+        )
         .unwrap();
         assert_eq!(body["data"], json!({"score": 0.4}));
         assert_eq!(body["type"], json!("evaluation.failed"));
@@ -316,7 +339,7 @@ mod tests {
                     "events": events.iter().map(|e| envelope_event(e, include_result)).collect::<Vec<_>>(),
                 }))
                 .unwrap();
-                let fast = body(&shape, events, "req_1", "dlv_1", 2);
+                let fast = body(&shape, events, "req_1", "dlv_1", 2).unwrap();
                 assert_eq!(
                     String::from_utf8(fast).unwrap(),
                     String::from_utf8(reference).unwrap(),

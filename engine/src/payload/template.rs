@@ -40,8 +40,11 @@
 //! source). Rendering never fails and never panics: a template that fails at
 //! run time (a type error in a tag, or running out of fuel) renders as "" and
 //! the formats fall back to their title. Work is bounded by minijinja's fuel
-//! ([`FUEL`]), which also charges for every byte written, so the output of a
-//! template that multiplies itself is bounded too (about 64 bytes per fuel).
+//! ([`FUEL`]). Fuel does not bound output: each `{{data}}` of a 4 KiB template
+//! writes the whole event, so 500 of them on a 900 KB event would write 450 MB.
+//! Before rendering a webhook's template for a delivery, the payload checks with
+//! [`Template::fits`] that the output stays within the format's limit
+//! (`formats::limits::template_output_max`), counting without keeping it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -207,6 +210,16 @@ impl Template {
         match &self.compiled {
             Some(compiled) => compiled.render(ctx, None),
             None => Ok(String::new()),
+        }
+    }
+
+    /// Whether rendering `ctx` writes at most `max_bytes` (counted without keeping the
+    /// output, stopping at the limit): the formats' guard against a template that
+    /// multiplies a large event (docs/security.md#templates).
+    pub fn fits(&self, ctx: &Value, max_bytes: usize) -> bool {
+        match &self.compiled {
+            Some(compiled) => compiled.fits(ctx, max_bytes),
+            None => true,
         }
     }
 

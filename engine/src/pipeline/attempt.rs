@@ -8,13 +8,13 @@ use bytes::Bytes;
 
 use crate::engine::Engine;
 use crate::ids;
-use crate::net::sender::{Outbound, Sent};
+use crate::net::sender::{Failure, Outbound, Sent};
 use crate::payload::{self, Shape};
 use crate::records::{AttemptRecord, DeliveryUpdate, StoredWebhook};
 use crate::rules::classify::Outcome;
 use crate::rules::outcome::{decide, health_effect, OnFailure, Transition};
 use crate::rules::{redact, signing};
-use domain::{Event, Trigger};
+use domain::{ErrorKind, Event, Trigger};
 
 /// What recorded request headers show instead of a protected value.
 pub const MASK: &str = "••••••";
@@ -24,6 +24,20 @@ pub struct Prepared {
     pub request_id: String,
     pub outbound: Outbound,
     pub logged_headers: Vec<(String, String)>,
+    /// Why the request must not be sent (its template renders over the format's
+    /// limit); the body is then empty. See [`send`].
+    pub refused: Option<Failure>,
+}
+
+/// Sends a prepared request, or, when it was refused, reports that without sending.
+pub async fn send(engine: &Engine, prepared: &Prepared) -> Sent {
+    match &prepared.refused {
+        Some(failure) => Sent {
+            result: Err(failure.clone()),
+            duration: Duration::ZERO,
+        },
+        None => engine.sender().send(&prepared.outbound).await,
+    }
 }
 
 /// Opened secrets of a webhook: the current one first, then a previous one in its grace period.
@@ -90,7 +104,16 @@ pub fn prepare(spec: &RequestSpec) -> Prepared {
         now_ms,
     } = *spec;
     let request_id = ids::new_id(ids::ATTEMPT, now_ms);
-    let body = payload::body(shape, events, &request_id, delivery_id, attempt);
+    let (body, refused) = match payload::body(shape, events, &request_id, delivery_id, attempt) {
+        Ok(body) => (body, None),
+        Err(too_large) => (
+            Vec::new(),
+            Some(Failure {
+                kind: ErrorKind::BodyTooLarge,
+                message: too_large.to_string(),
+            }),
+        ),
+    };
     let ts = now_ms.div_euclid(1000);
     let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
     let signature = signing::signature_header(&refs, delivery_id, ts, &body).unwrap_or_default();
@@ -147,6 +170,7 @@ pub fn prepare(spec: &RequestSpec) -> Prepared {
             timeout,
         },
         logged_headers: logged,
+        refused,
     }
 }
 
@@ -234,7 +258,7 @@ pub async fn run(engine: &Engine, plan: AttemptPlan<'_>) -> crate::error::Result
         timeout,
         now_ms: now,
     });
-    let sent = engine.sender().send(&prepared.outbound).await;
+    let sent = send(engine, &prepared).await;
     let finished = engine.now_ms();
     let duration_ms = sent.duration.as_millis() as u64;
     metrics::histogram!("herald_attempt_duration_seconds").record(sent.duration.as_secs_f64());

@@ -25,6 +25,8 @@ pub const RESERVED_HEADERS: &[&str] = &[
 ];
 
 pub const MAX_HEADERS: usize = 32;
+/// Longest custom header name (docs/api.md#limits).
+pub const MAX_HEADER_NAME: usize = 256;
 pub const TIMEOUT_RANGE_MS: std::ops::RangeInclusive<u64> = 1_000..=30_000;
 
 /// RFC 9110 token characters.
@@ -90,7 +92,12 @@ pub fn check_headers(
     for (i, h) in headers.iter().enumerate() {
         let key = h.key.trim();
         let field = format!("headers[{i}].key");
-        if !is_token(key) {
+        if key.len() > MAX_HEADER_NAME {
+            errors.add(
+                field,
+                format!("must be at most {MAX_HEADER_NAME} characters"),
+            );
+        } else if !is_token(key) {
             errors.add(
                 field,
                 "must be a valid header name (letters, digits and !#$%&'*+-.^_`|~)",
@@ -105,8 +112,13 @@ pub fn check_headers(
         }
         let vfield = format!("headers[{i}].value");
         match &h.value {
-            Some(v) if v.contains(['\r', '\n', '\0']) => {
+            Some(v) if v.contains(['\r', '\n']) => {
                 errors.add(vfield, "must not contain line breaks")
+            }
+            // Anything HTTP refuses in a header value is refused here, at save, rather
+            // than failing every attempt at send time. Tab is allowed.
+            Some(v) if v.chars().any(|c| c.is_control() && c != '\t') => {
+                errors.add(vfield, "must not contain control characters")
             }
             Some(v) if v.len() > 4096 => errors.add(vfield, "must be at most 4096 bytes"),
             Some(_) => {}
@@ -233,6 +245,21 @@ mod tests {
                 Some("headers[0].value"),
             ),
             (vec![h("X-A", None, true)], Some("headers[0].value")),
+            (
+                vec![h("X-A", Some("a\u{1}b"), false)],
+                Some("headers[0].value"),
+            ),
+            (
+                vec![h("X-A", Some("a\u{7f}"), false)],
+                Some("headers[0].value"),
+            ),
+            (vec![h("X-A", Some("a\0"), false)], Some("headers[0].value")),
+            (vec![h("X-A", Some("tab\tok"), false)], None),
+            (vec![h(&"X".repeat(256), Some("1"), false)], None),
+            (
+                vec![h(&"X".repeat(257), Some("1"), false)],
+                Some("headers[0].key"),
+            ),
         ];
         for (i, (headers, want)) in cases.into_iter().enumerate() {
             let mut e = FieldErrors::new();

@@ -162,6 +162,7 @@ pub(crate) const TABLES: [Table; 9] = [
             ("name", T),
             ("prefix", T),
             ("hash", T),
+            ("scope", T),
             ("created_at", I),
             ("last_used_at", I),
             ("revoked_at", I),

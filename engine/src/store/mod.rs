@@ -25,7 +25,8 @@ use async_trait::async_trait;
 
 use crate::error::{EngineError, Result};
 use crate::records::{
-    BirthLease, BornLeased, Claimed, DeliveryUpdate, Ingested, NewDelivery, NewEvent, StoredWebhook,
+    BirthLease, BornLeased, Claimed, DeliveryUpdate, Ingested, KeyHolder, NewApiKey, NewDelivery,
+    NewEvent, StoredWebhook,
 };
 use domain::{ApiKey, Attempt, Delivery, DeliveryQuery, DeliveryStatus, Event, EventType, Page};
 
@@ -184,16 +185,9 @@ pub trait LogStore: Send + Sync {
 /// Who may act (API keys, the console's users) and the event-type catalog.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
-    async fn insert_api_key(
-        &self,
-        id: &str,
-        name: &str,
-        prefix: &str,
-        hash: &str,
-        now: i64,
-    ) -> Result<()>;
-    /// The key's id when `hash` is a live key (and notes its use).
-    async fn use_api_key(&self, hash: &str, now: i64) -> Result<Option<String>>;
+    async fn insert_api_key(&self, key: &NewApiKey<'_>) -> Result<()>;
+    /// The key's id and scope when `hash` is a live key (and notes its use).
+    async fn use_api_key(&self, hash: &str, now: i64) -> Result<Option<KeyHolder>>;
     async fn api_key_exists(&self, hash: &str) -> Result<bool>;
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>>;
     async fn revoke_api_key(&self, id: &str, now: i64) -> Result<bool>;

@@ -259,3 +259,9 @@ pub(crate) fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
     let (t, id) = cursor.split_once('~')?;
     Some((t.parse().ok()?, id.to_string()))
 }
+
+/// A stored key scope. The column's CHECK admits only known names; anything else reads
+/// as the narrowest scope, so a bad row can never widen what a key may do.
+pub(crate) fn scope(name: &str) -> domain::Scope {
+    domain::Scope::parse(name).unwrap_or(domain::Scope::Ingest)
+}

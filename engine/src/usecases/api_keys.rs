@@ -1,5 +1,6 @@
-//! API keys: random, shown once at creation, stored as SHA-256; created, ensured (the
-//! bootstrap key), authenticated, listed and revoked. Mirrors `src/api/api_keys.rs`.
+//! API keys: random, shown once at creation, stored as SHA-256, each with a scope
+//! (docs/api.md#scopes); created, ensured (the bootstrap key, `admin`), authenticated,
+//! listed and revoked. Mirrors `src/api/api_keys.rs`.
 use base64::Engine as _;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -7,7 +8,8 @@ use sha2::{Digest, Sha256};
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::ids;
-use domain::ApiKey;
+use crate::records::{KeyHolder, NewApiKey};
+use domain::{ApiKey, Scope};
 
 const KEY_PREFIX: &str = "hk_";
 
@@ -30,7 +32,7 @@ fn display_prefix(key: &str) -> String {
 
 impl Engine {
     /// Creates a key; the plaintext is returned once and never stored.
-    pub async fn create_api_key(&self, name: &str) -> Result<(ApiKey, String)> {
+    pub async fn create_api_key(&self, name: &str, scope: Scope) -> Result<(ApiKey, String)> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(EngineError::invalid("name", "must be 1 to 100 characters"));
@@ -40,19 +42,28 @@ impl Engine {
         let id = ids::new_id(ids::API_KEY, now);
         let prefix = display_prefix(&key);
         self.store()
-            .insert_api_key(&id, name, &prefix, &hash_key(&key), now)
+            .insert_api_key(&NewApiKey {
+                id: &id,
+                name,
+                prefix: &prefix,
+                hash: &hash_key(&key),
+                scope,
+                created_at: now,
+            })
             .await?;
         let view = ApiKey {
             id,
             name: name.to_string(),
             prefix,
+            scope,
             created_at: crate::clock::rfc3339(now),
             last_used_at: None,
         };
         Ok((view, key))
     }
 
-    /// Makes sure a key with exactly this value exists (`HERALD_BOOTSTRAP_API_KEY`).
+    /// Makes sure a key with exactly this value exists (`HERALD_BOOTSTRAP_API_KEY`); it is
+    /// the operator's, so `admin`.
     pub async fn ensure_api_key(&self, name: &str, key: &str) -> Result<bool> {
         if key.len() < 16 {
             return Err(EngineError::invalid(
@@ -66,19 +77,20 @@ impl Engine {
         }
         let now = self.now_ms();
         self.store()
-            .insert_api_key(
-                &ids::new_id(ids::API_KEY, now),
+            .insert_api_key(&NewApiKey {
+                id: &ids::new_id(ids::API_KEY, now),
                 name,
-                &display_prefix(key),
-                &hash,
-                now,
-            )
+                prefix: &display_prefix(key),
+                hash: &hash,
+                scope: Scope::Admin,
+                created_at: now,
+            })
             .await?;
         Ok(true)
     }
 
-    /// The key's id when `key` is a live API key.
-    pub async fn authenticate_key(&self, key: &str) -> Result<Option<String>> {
+    /// The key's id and scope when `key` is a live API key.
+    pub async fn authenticate_key(&self, key: &str) -> Result<Option<KeyHolder>> {
         self.store()
             .use_api_key(&hash_key(key), self.now_ms())
             .await

@@ -14,6 +14,10 @@ use domain::{Delivery, DeliveryDetail, DeliveryQuery, Page};
 /// `retry-failed` re-queues at most this many deliveries.
 pub const MAX_REQUEUE: u32 = 10_000;
 
+/// Most event types or patterns one retry-failed may name (each at most 128 characters,
+/// `rules::filter::validate_pattern`).
+pub const MAX_RETRY_TYPES: usize = 100;
+
 impl Engine {
     pub async fn list_deliveries(
         &self,
@@ -106,7 +110,13 @@ impl Engine {
                 errors.add("until", "must be after since");
             }
         }
-        for (i, t) in event_types.iter().enumerate() {
+        if event_types.len() > MAX_RETRY_TYPES {
+            errors.add(
+                "event_types",
+                format!("at most {MAX_RETRY_TYPES} event types or patterns"),
+            );
+        }
+        for (i, t) in event_types.iter().take(MAX_RETRY_TYPES).enumerate() {
             if let Err(e) = validate_pattern(t) {
                 errors.add(format!("event_types[{i}]"), e);
             }

@@ -1,5 +1,7 @@
 //! The event-type catalog: list it, add a type, and seed the built-in types at start.
-//! Mirrors `src/api/events.rs`'s event-type operations.
+//! Mirrors `src/api/events.rs`'s event-type operations. The catalog is bounded (at most
+//! [`MAX_EVENT_TYPES`] types, examples and schemas of at most [`MAX_EXAMPLE_BYTES`]):
+//! every webhook form, validation and preview reads all of it (docs/api.md#limits).
 use serde_json::json;
 
 use crate::catalog;
@@ -7,6 +9,15 @@ use crate::engine::Engine;
 use crate::error::{EngineError, FieldErrors, Result};
 use crate::rules::filter::validate_event_type_name;
 use domain::{EventType, EventTypeInput};
+
+/// Most event types the catalog holds, built-in ones included.
+pub const MAX_EVENT_TYPES: usize = 1000;
+/// Largest example or schema of a custom event type, as compact JSON.
+pub const MAX_EXAMPLE_BYTES: usize = 64 * 1024;
+
+fn json_len(v: &serde_json::Value) -> usize {
+    serde_json::to_vec(v).map_or(usize::MAX, |b| b.len())
+}
 
 impl Engine {
     pub async fn list_event_types(&self) -> Result<Vec<EventType>> {
@@ -27,7 +38,21 @@ impl Engine {
         if input.schema.as_ref().is_some_and(|s| !s.is_object()) {
             errors.add("schema", "must be a JSON Schema object");
         }
+        for (field, v) in [("example", &input.example), ("schema", &input.schema)] {
+            if v.as_ref().is_some_and(|v| json_len(v) > MAX_EXAMPLE_BYTES) {
+                errors.add(
+                    field,
+                    format!("must be at most {MAX_EXAMPLE_BYTES} bytes as JSON"),
+                );
+            }
+        }
         errors.into_result()?;
+        if self.store().list_event_types().await?.len() >= MAX_EVENT_TYPES {
+            return Err(EngineError::invalid(
+                "name",
+                format!("the catalog is full: it holds at most {MAX_EVENT_TYPES} event types"),
+            ));
+        }
         let object = input
             .object
             .unwrap_or_else(|| input.name.split('.').next().unwrap_or("event").to_string());

@@ -68,7 +68,9 @@ impl Engine {
     }
 
     /// [`validate_target`](Self::validate_target) for a saved webhook being edited: a
-    /// protected header sent back without a value uses the stored one.
+    /// protected header sent back without a value uses the stored one, but only while the
+    /// URL keeps the saved URL's origin; for another origin each such header is a
+    /// field-level error asking for its value (`rules::origin`).
     pub async fn validate_for_webhook(
         &self,
         webhook_id: &str,
@@ -76,6 +78,22 @@ impl Engine {
         mut headers: Vec<HeaderInput>,
     ) -> Result<TestResult> {
         let w = self.stored_webhook(webhook_id).await?;
+        if !crate::rules::origin::same_origin(&w.url, url) {
+            let mut errors = FieldErrors::new();
+            for (i, h) in headers.iter().enumerate() {
+                if h.protected && h.value.is_none() {
+                    errors.add(
+                        format!("headers[{i}].value"),
+                        format!(
+                            "enter the value of \"{}\" again: the URL's origin changed, so the stored value is not sent",
+                            h.key.trim()
+                        ),
+                    );
+                }
+            }
+            errors.into_result()?;
+            return self.validate_target(url, headers).await;
+        }
         let stored = attempt::custom_headers(self, &w)?;
         for h in headers
             .iter_mut()
@@ -141,7 +159,7 @@ impl Engine {
             timeout: std::time::Duration::from_secs(5),
             now_ms: now,
         });
-        let sent = self.sender().send(&prepared.outbound).await;
+        let sent = attempt::send(self, &prepared).await;
         Ok(result_of(&prepared, &sent))
     }
 }

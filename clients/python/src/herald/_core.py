@@ -523,8 +523,11 @@ def list_api_keys() -> Call:
     return Call("GET", "/api-keys", parse=_many(ApiKey))
 
 
-def create_api_key(name: str) -> Call:
-    return Call("POST", "/api-keys", body={"name": name}, has_body=True, parse=_one(ApiKey))
+def create_api_key(name: str, scope: Optional[str] = None) -> Call:
+    body: Dict[str, Any] = {"name": name}
+    if scope is not None:
+        body["scope"] = scope
+    return Call("POST", "/api-keys", body=body, has_body=True, parse=_one(ApiKey))
 
 
 def revoke_api_key(key_id: str) -> Call:

@@ -437,8 +437,10 @@ class ApiKeys(_Resource):
     def list(self) -> List[ApiKey]:
         return self._client._run(core.list_api_keys())  # type: ignore[no-any-return]
 
-    def create(self, name: str) -> ApiKey:
-        return self._client._run(core.create_api_key(name))  # type: ignore[no-any-return]
+    def create(self, name: str, scope: Optional[str] = None) -> ApiKey:
+        """Create a key. ``scope`` is ``"ingest"`` (post events only), ``"manage"`` (the
+        server's default: all but API keys) or ``"admin"``; creating keys needs an admin key."""
+        return self._client._run(core.create_api_key(name, scope))  # type: ignore[no-any-return]
 
     def revoke(self, key_id: str) -> None:
         self._client._run(core.revoke_api_key(key_id))

@@ -370,6 +370,8 @@ class ApiKey(Model):
     name: str = ""
     #: The first characters of the key, to recognise it.
     prefix: str = ""
+    #: What the key may do: ``ingest``, ``manage`` or ``admin``.
+    scope: str = ""
     created_at: str = ""
     last_used_at: Optional[str] = None
     #: The key itself: only in the answer to ``api_keys.create``.

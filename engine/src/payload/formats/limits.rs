@@ -44,6 +44,20 @@ pub const PAGERDUTY_DEDUP_KEY_MAX: usize = 255;
 /// PagerDuty: whole event (the API rejects events over 512 KB).
 pub const PAGERDUTY_MAX_BODY_BYTES: usize = 512 * 1024;
 
+/// The most a webhook's template may render for one event in `format`, in bytes: all
+/// the text the format's body can carry (4 bytes a character at most), so nothing a
+/// receiver could get is refused. A template that renders more fails the attempt with
+/// `body_too_large` (docs/receiving.md#templates, docs/security.md#templates).
+pub fn template_output_max(format: domain::ChatFormat) -> usize {
+    use domain::ChatFormat;
+    match format {
+        ChatFormat::Slack => SLACK_MAX_BLOCKS * SLACK_SECTION_MAX * 4,
+        ChatFormat::Discord => (DISCORD_CONTENT_MAX + DISCORD_EMBED_TOTAL_MAX) * 4,
+        ChatFormat::Teams => TEAMS_MAX_BODY_BYTES,
+        ChatFormat::Pagerduty => PAGERDUTY_MAX_BODY_BYTES,
+    }
+}
+
 /// Number of chars (not bytes).
 pub fn char_len(s: &str) -> usize {
     s.chars().count()

@@ -47,18 +47,30 @@ pub fn render(
 }
 
 /// Validate a template a user saves for `event_type` in `format`: it must
-/// parse and render non-empty text for `example` (the event view of the
-/// type's example, see `catalog::to_event_view`). `format` and `event_type`
-/// are accepted for future per-format rules and are not used today.
+/// parse, stay within the format's output limit for `example` (measured
+/// before anything is rendered into memory) and render non-empty text for it
+/// (the event view of the type's example, see `catalog::to_event_view`).
+/// `event_type` is accepted for future per-type rules and is not used today.
 pub fn validate_template(
     format: ChatFormat,
     event_type: &str,
     src: &str,
     example: &Value,
 ) -> Result<Template, TemplateError> {
-    let _ = (format, event_type);
+    let _ = event_type;
+    let parsed = Template::parse(src)?;
+    let max_bytes = limits::template_output_max(format);
+    if !parsed.fits(example, max_bytes) {
+        return Err(TemplateError {
+            line: 1,
+            column: 1,
+            message: format!(
+                "renders more than {max_bytes} bytes for the example payload, the {format} format's limit"
+            ),
+        });
+    }
     template::check(src, example)?;
-    Template::parse(src)
+    Ok(parsed)
 }
 
 // ---- helpers shared by the formats ----------------------------------------

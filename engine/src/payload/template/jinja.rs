@@ -85,6 +85,22 @@ impl Compiled {
         Ok(Compiled { env, map })
     }
 
+    /// Whether rendering `ctx` writes at most `max_bytes`. The output is counted, not
+    /// kept, and rendering stops at the first byte over the limit, so a template that
+    /// multiplies a large event costs no memory to refuse. A render that fails for
+    /// another reason fits (it renders as "").
+    pub(super) fn fits(&self, ctx: &serde_json::Value, max_bytes: usize) -> bool {
+        let Ok(template) = self.env.get_template(NAME) else {
+            return true;
+        };
+        let mut counter = Counter {
+            left: max_bytes,
+            over: false,
+        };
+        let _ = template.render_captured_to(Value::from(Serde(ctx)), &mut counter);
+        !counter.over
+    }
+
     /// Render `ctx`; with `escape`, every expression's output goes through it.
     pub(super) fn render(
         &self,
@@ -115,6 +131,30 @@ impl Compiled {
         }
         escaped.push_str(out.get(at..).unwrap_or_default());
         Ok(escaped)
+    }
+}
+
+/// A sink that counts what a render writes and fails once it passes `left`.
+struct Counter {
+    left: usize,
+    over: bool,
+}
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.left.checked_sub(buf.len()) {
+            Some(left) => {
+                self.left = left;
+                Ok(buf.len())
+            }
+            None => {
+                self.over = true;
+                Err(std::io::Error::other("template output over the limit"))
+            }
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -577,3 +577,28 @@ fn templates_are_shared_and_compare_by_source() {
     assert_eq!(parse("").unwrap(), Template::default());
     assert_eq!(parse("").unwrap().render(&ctx()), "");
 }
+
+#[test]
+fn fits_counts_output_against_a_limit() {
+    let ctx = json!({"data": {"blob": "x".repeat(1000)}, "type": "a.b"});
+    let blob_len = value_text(&ctx["data"]).len();
+    let cases: &[(&str, usize, bool)] = &[
+        ("{{type}}", 3, true),
+        ("{{type}}", 2, false),
+        ("ab{{type}}cd", 7, true),
+        ("ab{{type}}cd", 6, false),
+        ("{{data}}", blob_len, true),
+        ("{{data}}{{data}}", 2 * blob_len - 1, false),
+        (
+            "{% for c in data.blob %}{{data}}{% endfor %}",
+            10 * blob_len,
+            false,
+        ),
+        ("{{ missing.path }}", 0, true),
+    ];
+    for (src, max, want) in cases {
+        let t = Template::parse(src).unwrap();
+        assert_eq!(t.fits(&ctx, *max), *want, "{src} within {max}");
+    }
+    assert!(Template::default().fits(&ctx, 0));
+}

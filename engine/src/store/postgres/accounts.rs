@@ -6,27 +6,22 @@ use sqlx::Row;
 use super::PgStore;
 use crate::clock::rfc3339;
 use crate::error::Result;
+use crate::records::{KeyHolder, NewApiKey};
 use crate::store::AccountStore;
 use domain::{ApiKey, EventType};
 
 #[async_trait]
 impl AccountStore for PgStore {
-    async fn insert_api_key(
-        &self,
-        id: &str,
-        name: &str,
-        prefix: &str,
-        hash: &str,
-        now: i64,
-    ) -> Result<()> {
+    async fn insert_api_key(&self, key: &NewApiKey<'_>) -> Result<()> {
         sqlx::query(
-            "INSERT INTO api_keys (id, name, prefix, hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO api_keys (id, name, prefix, hash, scope, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(id)
-        .bind(name)
-        .bind(prefix)
-        .bind(hash)
-        .bind(now)
+        .bind(key.id)
+        .bind(key.name)
+        .bind(key.prefix)
+        .bind(key.hash)
+        .bind(key.scope.as_str())
+        .bind(key.created_at)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -35,18 +30,21 @@ impl AccountStore for PgStore {
     /// The key id for a live key with this hash; notes its use at most once a minute (the
     /// condition is in the UPDATE, so every request costs one statement, and instances
     /// racing on one key write once).
-    async fn use_api_key(&self, hash: &str, now: i64) -> Result<Option<String>> {
+    async fn use_api_key(&self, hash: &str, now: i64) -> Result<Option<KeyHolder>> {
         let row = sqlx::query(
-            "WITH k AS (SELECT id, last_used_at FROM api_keys WHERE hash = $1 AND revoked_at IS NULL), \
+            "WITH k AS (SELECT id, scope, last_used_at FROM api_keys WHERE hash = $1 AND revoked_at IS NULL), \
              u AS (UPDATE api_keys a SET last_used_at = $2 FROM k WHERE a.id = k.id \
                    AND (k.last_used_at IS NULL OR $2 - k.last_used_at > 60000)) \
-             SELECT id FROM k",
+             SELECT id, scope FROM k",
         )
         .bind(hash)
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| r.get("id")))
+        Ok(row.map(|r| KeyHolder {
+            id: r.get("id"),
+            scope: super::super::rows::scope(r.get("scope")),
+        }))
     }
 
     async fn api_key_exists(&self, hash: &str) -> Result<bool> {
@@ -60,7 +58,7 @@ impl AccountStore for PgStore {
 
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>> {
         let rows = sqlx::query(
-            "SELECT id, name, prefix, created_at, last_used_at FROM api_keys WHERE revoked_at IS NULL \
+            "SELECT id, name, prefix, scope, created_at, last_used_at FROM api_keys WHERE revoked_at IS NULL \
              ORDER BY created_at DESC, id DESC",
         )
         .fetch_all(&self.pool)
@@ -71,6 +69,7 @@ impl AccountStore for PgStore {
                 id: r.get("id"),
                 name: r.get("name"),
                 prefix: r.get("prefix"),
+                scope: super::super::rows::scope(r.get("scope")),
                 created_at: rfc3339(r.get("created_at")),
                 last_used_at: r.get::<Option<i64>, _>("last_used_at").map(rfc3339),
             })

@@ -5,37 +5,32 @@ use sqlx::Row;
 use super::SqliteStore;
 use crate::clock::rfc3339;
 use crate::error::Result;
+use crate::records::{KeyHolder, NewApiKey};
 use crate::store::AccountStore;
 use async_trait::async_trait;
 use domain::{ApiKey, EventType};
 
 #[async_trait]
 impl AccountStore for SqliteStore {
-    async fn insert_api_key(
-        &self,
-        id: &str,
-        name: &str,
-        prefix: &str,
-        hash: &str,
-        now: i64,
-    ) -> Result<()> {
+    async fn insert_api_key(&self, key: &NewApiKey<'_>) -> Result<()> {
         sqlx::query(
-            "INSERT INTO api_keys (id, name, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO api_keys (id, name, prefix, hash, scope, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         )
-        .bind(id)
-        .bind(name)
-        .bind(prefix)
-        .bind(hash)
-        .bind(now)
+        .bind(key.id)
+        .bind(key.name)
+        .bind(key.prefix)
+        .bind(key.hash)
+        .bind(key.scope.as_str())
+        .bind(key.created_at)
         .execute(&self.write)
         .await?;
         Ok(())
     }
 
     /// The key id for a live key with this hash, marking it used.
-    async fn use_api_key(&self, hash: &str, now: i64) -> Result<Option<String>> {
+    async fn use_api_key(&self, hash: &str, now: i64) -> Result<Option<KeyHolder>> {
         let row = sqlx::query(
-            "SELECT id, last_used_at FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
+            "SELECT id, scope, last_used_at FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
         )
         .bind(hash)
         .fetch_optional(&self.read)
@@ -51,7 +46,8 @@ impl AccountStore for SqliteStore {
                 .execute(&self.write)
                 .await?;
         }
-        Ok(Some(id))
+        let scope = super::super::rows::scope(row.get("scope"));
+        Ok(Some(KeyHolder { id, scope }))
     }
 
     async fn api_key_exists(&self, hash: &str) -> Result<bool> {
@@ -66,7 +62,7 @@ impl AccountStore for SqliteStore {
 
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>> {
         let rows = sqlx::query(
-            "SELECT id, name, prefix, created_at, last_used_at FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at DESC, id DESC",
+            "SELECT id, name, prefix, scope, created_at, last_used_at FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at DESC, id DESC",
         )
         .fetch_all(&self.write)
         .await?;
@@ -76,6 +72,7 @@ impl AccountStore for SqliteStore {
                 id: r.get("id"),
                 name: r.get("name"),
                 prefix: r.get("prefix"),
+                scope: super::super::rows::scope(r.get("scope")),
                 created_at: rfc3339(r.get("created_at")),
                 last_used_at: r.get::<Option<i64>, _>("last_used_at").map(rfc3339),
             })

@@ -1,9 +1,16 @@
-//! Request guards shared by the console's server functions: POST only, and never from
-//! another site (Origin / Sec-Fetch-Site).
-use axum::extract::Request;
-use axum::http::{header, Method, StatusCode};
+//! Request guards of the console (docs/security.md): server functions take POST only and
+//! never from another site (Origin / Sec-Fetch-Site) and answer errors with their real
+//! status; pages need a session; the caller's address goes to the server functions.
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use crate::client::{client_address, peer, Proxy};
+
+/// A server function's error answer is small; anything bigger is passed on untouched.
+const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// True when the request may come from a page of another site.
 pub fn is_cross_site(req: &Request) -> bool {
@@ -26,8 +33,16 @@ pub fn is_cross_site(req: &Request) -> bool {
     false
 }
 
-/// Refuses GETs and cross-site requests to server functions.
+/// The server functions' prefix (`#[server(prefix = …)]` in `app`).
+pub const SERVER_FNS: &str = "/console-api/";
+
+/// Guards every server function: POST only, never cross-site, and errors answered with
+/// the status they mean. Leptos registers each server function as a route of its own, so
+/// this wraps the whole console router and picks the server functions by their prefix.
 pub async fn guard_server_fns(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with(SERVER_FNS) {
+        return next.run(req).await;
+    }
     if req.method() != Method::POST {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -39,6 +54,37 @@ pub async fn guard_server_fns(req: Request, next: Next) -> Response {
     if is_cross_site(&req) {
         return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
     }
+    error_status(next.run(req).await).await
+}
+
+/// Gives a server function's error answer the status its error means (a wrong password
+/// is a 401, a throttled sign-in a 429 with `Retry-After`, never a 500), where the
+/// server-function runtime answers every error with 500.
+async fn error_status(res: Response) -> Response {
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if let Ok(err) = serde_json::from_slice::<app::error::ConsoleError>(&bytes) {
+        let (status, retry_after) = err.status();
+        parts.status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let Some(secs) = retry_after {
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Puts the caller's address (see `client`) in the request for the server functions.
+pub async fn client_info(State(proxy): State<Proxy>, mut req: Request, next: Next) -> Response {
+    let address = client_address(proxy, peer(&req), req.headers());
+    req.extensions_mut()
+        .insert(app::server::ClientInfo { address });
     next.run(req).await
 }
 

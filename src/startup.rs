@@ -73,6 +73,14 @@ fn engine_config(config: &Config) -> Result<EngineConfig, BoxError> {
 
 /// Opens the store and the engine (used by every command).
 pub async fn open_engine(config: &Config) -> Result<Engine, BoxError> {
+    open_engine_with_clock(config, std::sync::Arc::new(engine::clock::SystemClock)).await
+}
+
+/// [`open_engine`] with the engine reading time from `clock`.
+pub async fn open_engine_with_clock(
+    config: &Config,
+    clock: std::sync::Arc<dyn engine::clock::Clock>,
+) -> Result<Engine, BoxError> {
     if let Some(path) = sqlite_path(&config.database_url) {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
@@ -80,6 +88,7 @@ pub async fn open_engine(config: &Config) -> Result<Engine, BoxError> {
     }
     let key = master_key(config)?;
     Ok(Engine::builder(engine_config(config)?)
+        .clock(clock)
         .open_url(&config.database_url, key)
         .await?)
 }
@@ -128,8 +137,18 @@ pub(crate) async fn ensure_admin(engine: &Engine, config: &Config) -> Result<(),
     Ok(())
 }
 
-/// The whole HTTP application for an engine (also used by in-process tests).
-pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError> {
+/// The whole HTTP application for an engine listening on `bound` (also used by
+/// in-process tests).
+pub async fn router(
+    engine: Engine,
+    config: &Config,
+    bound: std::net::SocketAddr,
+) -> Result<Router, BoxError> {
+    let hosts = crate::host_check::AllowedHosts::new(crate::host_check::HostSources {
+        public_url: config.public_url.as_deref(),
+        listen: &bound.to_string(),
+        allowed_hosts: &config.allowed_hosts,
+    })?;
     let mut conf = get_configuration(None)?;
     conf.leptos_options.site_root = config.site_root.clone().into();
     conf.leptos_options.output_name = "herald".into();
@@ -167,14 +186,10 @@ pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError>
             )
             .await
         }
-    })
-    .layer(axum::middleware::from_fn(crate::security::guard_server_fns));
+    });
 
     let console = Router::new()
-        .route(
-            "/console-api/{*fn_name}",
-            server_fns.clone().get(server_fns_get_refused),
-        )
+        .route("/console-api/{*fn_name}", server_fns)
         .leptos_routes_with_context(&state, routes, provide, {
             let options = leptos_options.clone();
             move || app::shell(options.clone())
@@ -182,9 +197,18 @@ pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError>
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        .layer(axum::middleware::from_fn(crate::security::guard_server_fns))
         .layer(axum::middleware::from_fn(crate::security::require_session))
         .layer(axum::middleware::from_fn(crate::security::page_headers))
-        .layer(session_layer);
+        .layer(axum::middleware::from_fn_with_state(
+            config.proxy(),
+            crate::security::client_info,
+        ))
+        .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(
+            hosts,
+            crate::host_check::check_host,
+        ));
 
     Ok(Router::new()
         .route("/healthz", get(healthz))
@@ -201,14 +225,6 @@ pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError>
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
         .with_state(state))
-}
-
-async fn server_fns_get_refused() -> impl axum::response::IntoResponse {
-    (
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        [(axum::http::header::ALLOW, "POST")],
-        "server functions take POST only",
-    )
 }
 
 async fn healthz(

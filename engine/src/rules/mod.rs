@@ -4,6 +4,7 @@ pub mod activity;
 pub mod classify;
 pub mod fanout;
 pub mod filter;
+pub mod login_throttle;
 pub mod outcome;
 pub mod ratelimit;
 pub mod retry;

@@ -7,6 +7,7 @@ pub(crate) mod catalog_cache;
 pub mod deliveries;
 pub mod event_types;
 pub mod events;
+pub mod sign_in;
 pub mod signing_secrets;
 pub mod test_sends;
 pub mod webhooks;

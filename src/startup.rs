@@ -120,7 +120,9 @@ pub async fn set_admin_password(config: Config, password: Option<String>) -> Res
     Ok(())
 }
 
-/// Admin password from the setting, or a one-time setup password printed once.
+/// Admin password from the setting; without one, while the admin has chosen no password,
+/// a one-time setup token (valid for an hour, a new one at every start) printed to the
+/// terminal only (docs/security.md#one-time-setup-token).
 pub(crate) async fn ensure_admin(engine: &Engine, config: &Config) -> Result<(), BoxError> {
     if let Some(p) = &config.admin_password {
         engine.set_admin_password(p).await?;
@@ -130,9 +132,9 @@ pub(crate) async fn ensure_admin(engine: &Engine, config: &Config) -> Result<(),
         let token = engine::rules::signing::generate_secret()
             .trim_start_matches("whsec_")
             .replace(['+', '/', '='], "");
-        engine.set_admin_password(&token).await?;
+        engine.set_setup_token(&token).await?;
         // Printed to the terminal only, never to the log.
-        eprintln!("\n  No admin password is set. Sign in once as \"admin\" with this one-time setup password,\n  then change it under Settings:\n\n      {token}\n");
+        eprintln!("\n  No admin password is set. Within the next hour, sign in once as \"admin\" with this\n  one-time setup token, then choose your password:\n\n      {token}\n");
     }
     Ok(())
 }
@@ -169,13 +171,23 @@ pub async fn router(
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         .with_secure(secure)
+        // The idle limit; the absolute one (12 h) is `app::server::ABSOLUTE_LIFETIME_MS`.
         .with_expiry(Expiry::OnInactivity(
-            tower_sessions::cookie::time::Duration::days(7),
+            tower_sessions::cookie::time::Duration::hours(2),
         ));
 
     let routes = generate_route_list(app::App);
     let ctx_engine = engine.clone();
-    let provide = move || provide_context(ctx_engine.clone());
+    // The engine, and the page's CSP nonce (set by `security::page_headers`) for the
+    // hydration script and the other inline scripts Leptos writes.
+    let provide = move || {
+        provide_context(ctx_engine.clone());
+        let nonce = use_context::<axum::http::request::Parts>()
+            .and_then(|p| p.extensions.get::<crate::security::CspNonce>().cloned());
+        if let Some(n) = nonce {
+            provide_context(leptos::nonce::Nonce::from_value(n.0));
+        }
+    };
     let fn_engine = engine.clone();
     let server_fns = post(move |req: axum::extract::Request| {
         let engine = fn_engine.clone();
@@ -190,21 +202,29 @@ pub async fn router(
 
     let console = Router::new()
         .route("/console-api/{*fn_name}", server_fns)
-        .leptos_routes_with_context(&state, routes, provide, {
+        .leptos_routes_with_context(&state, routes, provide.clone(), {
             let options = leptos_options.clone();
             move || app::shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide, app::shell))
         .layer(axum::middleware::from_fn(crate::security::guard_server_fns))
-        .layer(axum::middleware::from_fn(crate::security::require_session))
+        .layer(axum::middleware::from_fn_with_state(
+            engine.clone(),
+            crate::security::require_session,
+        ))
         .layer(axum::middleware::from_fn(crate::security::page_headers))
         .layer(axum::middleware::from_fn_with_state(
             config.proxy(),
             crate::security::client_info,
         ))
         .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(
+            config.proxy(),
+            crate::security::secure_cookie,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             hosts,
             crate::host_check::check_host,

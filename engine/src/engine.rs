@@ -281,6 +281,14 @@ impl Engine {
     pub(crate) fn open_header(&self, webhook_id: &str, sealed: &str) -> Result<String> {
         self.open(sealed, &format!("{webhook_id}:header"))
     }
+    /// Seals a value the console keeps in its session for a moment (a new API key, shown
+    /// once after a form post), so no session row holds it in plaintext.
+    pub fn seal_for_session(&self, value: &str) -> String {
+        self.inner.key.seal(value.as_bytes(), b"console-session")
+    }
+    pub fn open_from_session(&self, sealed: &str) -> Result<String> {
+        self.open(sealed, "console-session")
+    }
     fn open(&self, sealed: &str, aad: &str) -> Result<String> {
         let bytes = self
             .inner

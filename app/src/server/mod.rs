@@ -142,21 +142,28 @@ pub async fn sign_out() -> Result<(), ConsoleError> {
 }
 
 /// Keeps a newly created API key for the next read of the settings page (so it can be
-/// shown once even when the form was posted without JavaScript).
+/// shown once even when the form was posted without JavaScript), sealed with the master
+/// key: no session row holds it in plaintext (docs/security.md#sessions).
 pub async fn stash_new_key(name: &str, key: &str) -> Result<(), ConsoleError> {
+    let sealed = engine()?.seal_for_session(key);
     let session = session().await?;
     session
-        .insert(NEW_KEY, (name, key))
+        .insert(NEW_KEY, (name, sealed))
         .await
         .map_err(session_error)
 }
 
+/// The key stashed by [`stash_new_key`], opened, and forgotten.
 pub async fn take_new_key() -> Result<Option<(String, String)>, ConsoleError> {
     let session = session().await?;
-    session
+    let Some((name, sealed)) = session
         .remove::<(String, String)>(NEW_KEY)
         .await
-        .map_err(session_error)
+        .map_err(session_error)?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((name, engine()?.open_from_session(&sealed)?)))
 }
 
 fn session_error(e: tower_sessions::session::Error) -> ConsoleError {

@@ -56,7 +56,9 @@ pub fn peer(req: &Request) -> Option<IpAddr> {
 mod tests {
     use super::*;
 
-    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+    type Pairs<'a> = &'a [(&'a str, &'a str)];
+
+    fn headers(pairs: Pairs<'_>) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
             h.append(
@@ -71,7 +73,7 @@ mod tests {
     fn addresses() {
         let peer: Option<IpAddr> = Some("10.0.0.9".parse().unwrap());
         let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
-        let cases: &[(Proxy, &[(&str, &str)], Option<IpAddr>)] = &[
+        let cases: &[(Proxy, Pairs<'_>, Option<IpAddr>)] = &[
             (Proxy::None, &[], peer),
             (Proxy::None, &[("x-forwarded-for", "1.2.3.4")], peer),
             (Proxy::Trusted, &[], peer),
@@ -106,7 +108,7 @@ mod tests {
 
     #[test]
     fn https() {
-        let cases: &[(Proxy, &[(&str, &str)], bool)] = &[
+        let cases: &[(Proxy, Pairs<'_>, bool)] = &[
             (Proxy::None, &[("x-forwarded-proto", "https")], false),
             (Proxy::Trusted, &[("x-forwarded-proto", "https")], true),
             (

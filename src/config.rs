@@ -129,7 +129,13 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Herald is behind a reverse proxy: believe its X-Forwarded-For (the client address
     /// the login throttle counts) and X-Forwarded-Proto (https makes cookies Secure).
-    #[arg(long, env = "HERALD_TRUST_PROXY", global = true)]
+    #[arg(
+        long,
+        env = "HERALD_TRUST_PROXY",
+        global = true,
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub trust_proxy: bool,
     /// More host names the console answers to (comma-separated `name`, `name:port`, or
     /// `*` for any), beside the public URL's and the listen address's; other hosts get 421.

@@ -104,7 +104,12 @@ impl LoginThrottle {
                     map.remove(&k);
                 }
             }
-            let state = map.get(key).copied().unwrap_or_default();
+            // After a quiet `max_lock_ms` the key starts over (its lockouts too).
+            let state = map
+                .get(key)
+                .copied()
+                .filter(|f| !is_stale(f, now, key.policy()))
+                .unwrap_or_default();
             map.insert(key.clone(), record_failure(state, now, key.policy()));
         }
     }
@@ -149,6 +154,21 @@ mod tests {
         assert_eq!(
             ThrottleKey::address("::ffff:10.0.0.1".parse().unwrap()),
             ThrottleKey::address("10.0.0.1".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn a_quiet_hour_starts_over() {
+        let t = LoginThrottle::default();
+        let k = [ThrottleKey::Account("a".into())];
+        (0..5).for_each(|i| t.failed(&k, i));
+        assert!(t.check(&k, 5).is_err());
+        let later = 10 * 3_600_000;
+        (0..5).for_each(|i| t.failed(&k, later + i));
+        assert!(t.check(&k, later + 4 + 59_999).is_err());
+        assert!(
+            t.check(&k, later + 4 + 60_000).is_ok(),
+            "a minute again, not two"
         );
     }
 

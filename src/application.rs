@@ -6,8 +6,10 @@
 //! listener.
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Router;
+use engine::clock::{Clock, SystemClock};
 use engine::Engine;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -29,7 +31,16 @@ impl Application {
     /// deliveries, builds the router and binds the listen address (`--addr
     /// 127.0.0.1:0` picks a free port: see [`local_addr`](Self::local_addr)).
     pub async fn build(config: Config) -> Result<Application, BoxError> {
-        let engine = startup::open_engine(&config).await?;
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// [`build`](Self::build) with the engine reading time from `clock` (tests move time
+    /// by hand: throttle windows, setup-token expiry, session lifetimes).
+    pub async fn build_with_clock(
+        config: Config,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Application, BoxError> {
+        let engine = startup::open_engine_with_clock(&config, clock).await?;
         startup::ensure_admin(&engine, &config).await?;
         if let Some(key) = &config.bootstrap_api_key {
             if engine.ensure_api_key("bootstrap", key).await? {
@@ -39,11 +50,13 @@ impl Application {
         // Joins the instances sharing the store, takes back deliveries left in flight by
         // stopped ones, and starts the worker when the role has one (docs/scaling.md).
         let roles = crate::roles::start(&engine, &config.cluster).await?;
-        let router = roles.restrict(startup::router(engine.clone(), &config).await?);
         let addr = config.listen_addr();
         let listener = TcpListener::bind(&addr)
             .await
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        // The bound address (the real port when asked for port 0) is one the console serves.
+        let bound = listener.local_addr()?;
+        let router = roles.restrict(startup::router(engine.clone(), &config, bound).await?);
         Ok(Application {
             engine,
             router,
@@ -78,9 +91,13 @@ impl Application {
         let (stop_tx, stop_rx) = watch::channel(false);
         let housekeeping = tokio::spawn(startup::housekeeping(engine.clone(), stop_rx));
         tracing::info!("Herald listening on http://{}", listener.local_addr()?);
-        axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        // With the peer's address: the login throttle counts failures per client.
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
         tracing::info!("shutting down: finishing in-flight deliveries");
         let _ = stop_tx.send(true);
         roles.stop().await;

@@ -138,11 +138,33 @@ pub struct Config {
         global = true
     )]
     pub metrics_token: Option<String>,
+    /// Herald is behind a reverse proxy: believe its X-Forwarded-For (the client address
+    /// the login throttle counts) and X-Forwarded-Proto (https makes cookies Secure).
+    #[arg(
+        long,
+        env = "HERALD_TRUST_PROXY",
+        global = true,
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub trust_proxy: bool,
+    /// More host names the console answers to (comma-separated `name`, `name:port`, or
+    /// `*` for any), beside the public URL's and the listen address's; other hosts get 421.
+    #[arg(long, env = "HERALD_ALLOWED_HOSTS", default_value = "", global = true)]
+    pub allowed_hosts: String,
     #[command(flatten)]
     pub cluster: crate::roles::ClusterArgs,
 }
 
 impl Config {
+    pub fn proxy(&self) -> crate::client::Proxy {
+        if self.trust_proxy {
+            crate::client::Proxy::Trusted
+        } else {
+            crate::client::Proxy::None
+        }
+    }
+
     pub fn listen_addr(&self) -> String {
         self.addr
             .clone()

@@ -3,7 +3,9 @@
 pub mod api;
 pub mod application;
 pub mod cli;
+pub mod client;
 pub mod config;
+pub mod host_check;
 pub mod metrics;
 pub mod roles;
 pub mod security;

@@ -1,9 +1,16 @@
-//! Request guards shared by the console's server functions: POST only, and never from
-//! another site (Origin / Sec-Fetch-Site).
-use axum::extract::Request;
-use axum::http::{header, Method, StatusCode};
+//! Request guards of the console (docs/security.md): server functions take POST only and
+//! never from another site (Origin / Sec-Fetch-Site) and answer errors with their real
+//! status; pages need a session; the caller's address goes to the server functions.
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use crate::client::{client_address, peer, Proxy};
+
+/// A server function's error answer is small; anything bigger is passed on untouched.
+const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// True when the request may come from a page of another site.
 pub fn is_cross_site(req: &Request) -> bool {
@@ -26,12 +33,14 @@ pub fn is_cross_site(req: &Request) -> bool {
     false
 }
 
-/// Refuses GETs and cross-site requests to server functions (every path under
-/// `/console-api/`). It is a layer of the whole console router, not of one route:
-/// `leptos_routes_with_context` registers each server function's exact path itself, and
-/// those routes would bypass a guard attached only to the `/console-api/{*fn_name}` route.
+/// The server functions' prefix (`#[server(prefix = …)]` in `app`).
+pub const SERVER_FNS: &str = "/console-api/";
+
+/// Guards every server function: POST only, never cross-site, and errors answered with
+/// the status they mean. Leptos registers each server function as a route of its own, so
+/// this wraps the whole console router and picks the server functions by their prefix.
 pub async fn guard_server_fns(req: Request, next: Next) -> Response {
-    if !req.uri().path().starts_with("/console-api/") {
+    if !req.uri().path().starts_with(SERVER_FNS) {
         return next.run(req).await;
     }
     if req.method() != Method::POST {
@@ -45,12 +54,45 @@ pub async fn guard_server_fns(req: Request, next: Next) -> Response {
     if is_cross_site(&req) {
         return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
     }
+    error_status(next.run(req).await).await
+}
+
+/// Gives a server function's error answer the status its error means (a wrong password
+/// is a 401, a throttled sign-in a 429 with `Retry-After`, never a 500), where the
+/// server-function runtime answers every error with 500.
+async fn error_status(res: Response) -> Response {
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if let Ok(err) = serde_json::from_slice::<app::error::ConsoleError>(&bytes) {
+        let (status, retry_after) = err.status();
+        parts.status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let Some(secs) = retry_after {
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Puts the caller's address (see `client`) in the request for the server functions.
+pub async fn client_info(State(proxy): State<Proxy>, mut req: Request, next: Next) -> Response {
+    let address = client_address(proxy, peer(&req), req.headers());
+    req.extensions_mut()
+        .insert(app::server::ClientInfo { address });
     next.run(req).await
 }
 
 /// Pages need a signed-in session: anything but the login page and static assets
-/// redirects to `/login` before rendering, so this holds with JavaScript off too.
+/// redirects to `/login` before rendering, so this holds with JavaScript off too. A session
+/// past its absolute lifetime is ended here (`app::server::session_user`).
 pub async fn require_session(
+    State(engine): State<engine::Engine>,
     session: tower_sessions::Session,
     req: Request,
     next: Next,
@@ -59,10 +101,9 @@ pub async fn require_session(
     let public = path == "/login"
         || path == "/favicon.ico"
         || path.starts_with("/pkg/")
-        || path.starts_with("/console-api/");
+        || path.starts_with(SERVER_FNS);
     if !public && req.method() == Method::GET {
-        let user = session
-            .get::<String>(app::server::USER_KEY)
+        let user = app::server::session_user(&session, engine.now_ms())
             .await
             .ok()
             .flatten();
@@ -73,13 +114,75 @@ pub async fn require_session(
     next.run(req).await
 }
 
-/// Headers every console response carries.
-pub async fn page_headers(req: Request, next: Next) -> Response {
+/// The nonce of one page's inline scripts (the Leptos hydration script and resource
+/// data), put in the request for the renderer and named in its Content-Security-Policy.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+fn new_nonce() -> String {
+    use base64::Engine as _;
+    let bytes: [u8; 16] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The Content-Security-Policy of a console page: scripts only from Herald and the
+/// page's own inline scripts (by nonce), WebAssembly allowed, nothing framed or framing.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Headers every console response carries; pages and server-function answers are never
+/// stored by caches (the built assets under `/pkg/` may be).
+pub async fn page_headers(mut req: Request, next: Next) -> Response {
+    let nonce = new_nonce();
+    req.extensions_mut().insert(CspNonce(nonce.clone()));
+    let path = req.uri().path();
+    let asset = path.starts_with("/pkg/") || path == "/favicon.ico";
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert("x-frame-options", "DENY".parse().expect("static"));
-    h.insert("x-content-type-options", "nosniff".parse().expect("static"));
-    h.insert("referrer-policy", "same-origin".parse().expect("static"));
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    if !asset {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+            h.insert(header::CONTENT_SECURITY_POLICY, csp);
+        }
+    }
+    res
+}
+
+/// Marks the session cookie `Secure` when the browser came over https through a trusted
+/// proxy (`X-Forwarded-Proto`); with an https `HERALD_PUBLIC_URL` it is always `Secure`.
+pub async fn secure_cookie(State(proxy): State<Proxy>, req: Request, next: Next) -> Response {
+    let https = crate::client::forwarded_https(proxy, req.headers());
+    let mut res = next.run(req).await;
+    if !https {
+        return res;
+    }
+    let cookies: Vec<HeaderValue> = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .cloned()
+        .collect();
+    res.headers_mut().remove(header::SET_COOKIE);
+    for cookie in cookies {
+        let marked = cookie
+            .to_str()
+            .ok()
+            .filter(|c| c.starts_with("herald_session=") && !c.contains("; Secure"))
+            .and_then(|c| HeaderValue::from_str(&format!("{c}; Secure")).ok());
+        res.headers_mut()
+            .append(header::SET_COOKIE, marked.unwrap_or(cookie));
+    }
     res
 }
 

@@ -73,6 +73,14 @@ fn engine_config(config: &Config) -> Result<EngineConfig, BoxError> {
 
 /// Opens the store and the engine (used by every command).
 pub async fn open_engine(config: &Config) -> Result<Engine, BoxError> {
+    open_engine_with_clock(config, std::sync::Arc::new(engine::clock::SystemClock)).await
+}
+
+/// [`open_engine`] with the engine reading time from `clock`.
+pub async fn open_engine_with_clock(
+    config: &Config,
+    clock: std::sync::Arc<dyn engine::clock::Clock>,
+) -> Result<Engine, BoxError> {
     if let Some(path) = sqlite_path(&config.database_url) {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
@@ -80,6 +88,7 @@ pub async fn open_engine(config: &Config) -> Result<Engine, BoxError> {
     }
     let key = master_key(config)?;
     Ok(Engine::builder(engine_config(config)?)
+        .clock(clock)
         .open_url(&config.database_url, key)
         .await?)
 }
@@ -115,7 +124,9 @@ pub async fn set_admin_password(config: Config, password: Option<String>) -> Res
     Ok(())
 }
 
-/// Admin password from the setting, or a one-time setup password printed once.
+/// Admin password from the setting; without one, while the admin has chosen no password,
+/// a one-time setup token (valid for an hour, a new one at every start) printed to the
+/// terminal only (docs/security.md#one-time-setup-token).
 pub(crate) async fn ensure_admin(engine: &Engine, config: &Config) -> Result<(), BoxError> {
     if let Some(p) = &config.admin_password {
         engine.set_admin_password(p).await?;
@@ -125,15 +136,25 @@ pub(crate) async fn ensure_admin(engine: &Engine, config: &Config) -> Result<(),
         let token = engine::rules::signing::generate_secret()
             .trim_start_matches("whsec_")
             .replace(['+', '/', '='], "");
-        engine.set_admin_password(&token).await?;
+        engine.set_setup_token(&token).await?;
         // Printed to the terminal only, never to the log.
-        eprintln!("\n  No admin password is set. Sign in once as \"admin\" with this one-time setup password,\n  then change it under Settings:\n\n      {token}\n");
+        eprintln!("\n  No admin password is set. Within the next hour, sign in once as \"admin\" with this\n  one-time setup token, then choose your password:\n\n      {token}\n");
     }
     Ok(())
 }
 
-/// The whole HTTP application for an engine (also used by in-process tests).
-pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError> {
+/// The whole HTTP application for an engine listening on `bound` (also used by
+/// in-process tests).
+pub async fn router(
+    engine: Engine,
+    config: &Config,
+    bound: std::net::SocketAddr,
+) -> Result<Router, BoxError> {
+    let hosts = crate::host_check::AllowedHosts::new(crate::host_check::HostSources {
+        public_url: config.public_url.as_deref(),
+        listen: &bound.to_string(),
+        allowed_hosts: &config.allowed_hosts,
+    })?;
     let mut conf = get_configuration(None)?;
     conf.leptos_options.site_root = config.site_root.clone().into();
     conf.leptos_options.output_name = "herald".into();
@@ -154,13 +175,23 @@ pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError>
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         .with_secure(secure)
+        // The idle limit; the absolute one (12 h) is `app::server::ABSOLUTE_LIFETIME_MS`.
         .with_expiry(Expiry::OnInactivity(
-            tower_sessions::cookie::time::Duration::days(7),
+            tower_sessions::cookie::time::Duration::hours(2),
         ));
 
     let routes = generate_route_list(app::App);
     let ctx_engine = engine.clone();
-    let provide = move || provide_context(ctx_engine.clone());
+    // The engine, and the page's CSP nonce (set by `security::page_headers`) for the
+    // hydration script and the other inline scripts Leptos writes.
+    let provide = move || {
+        provide_context(ctx_engine.clone());
+        let nonce = use_context::<axum::http::request::Parts>()
+            .and_then(|p| p.extensions.get::<crate::security::CspNonce>().cloned());
+        if let Some(n) = nonce {
+            provide_context(leptos::nonce::Nonce::from_value(n.0));
+        }
+    };
     let fn_engine = engine.clone();
     let server_fns = post(move |req: axum::extract::Request| {
         let engine = fn_engine.clone();
@@ -174,21 +205,34 @@ pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError>
     });
 
     let console = Router::new()
-        .route(
-            "/console-api/{*fn_name}",
-            server_fns.clone().get(server_fns_get_refused),
-        )
-        .leptos_routes_with_context(&state, routes, provide, {
+        .route("/console-api/{*fn_name}", server_fns)
+        .leptos_routes_with_context(&state, routes, provide.clone(), {
             let options = leptos_options.clone();
             move || app::shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide, app::shell))
         .layer(axum::middleware::from_fn(crate::security::guard_server_fns))
-        .layer(axum::middleware::from_fn(crate::security::require_session))
+        .layer(axum::middleware::from_fn_with_state(
+            engine.clone(),
+            crate::security::require_session,
+        ))
         .layer(axum::middleware::from_fn(crate::security::page_headers))
-        .layer(session_layer);
+        .layer(axum::middleware::from_fn_with_state(
+            config.proxy(),
+            crate::security::client_info,
+        ))
+        .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(
+            config.proxy(),
+            crate::security::secure_cookie,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            hosts,
+            crate::host_check::check_host,
+        ));
 
     Ok(Router::new()
         .route("/healthz", get(healthz))
@@ -205,14 +249,6 @@ pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError>
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
         .with_state(state))
-}
-
-async fn server_fns_get_refused() -> impl axum::response::IntoResponse {
-    (
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        [(axum::http::header::ALLOW, "POST")],
-        "server functions take POST only",
-    )
 }
 
 async fn healthz(

@@ -23,6 +23,11 @@ pub enum ConsoleError {
     Conflict(String),
     /// Too many test sends; retry after this many seconds.
     RateLimited(u64),
+    /// Too many failed sign-ins for this account or address; retry after this many
+    /// seconds (docs/security.md#login-throttling).
+    TooManyAttempts(u64),
+    /// The server is busy checking other sign-ins; retry in a moment.
+    Busy,
     /// Something failed on the server (details are in the server log only).
     Server(String),
     /// The request did not reach the server function, or its answer was unreadable.
@@ -34,6 +39,23 @@ impl ConsoleError {
         let mut errors = FieldErrors::new();
         errors.insert(field.to_string(), vec![message.to_string()]);
         ConsoleError::Invalid(errors)
+    }
+
+    /// The HTTP status a server function answers with this error (never 500 for what
+    /// the caller did), and the `Retry-After` seconds when there is one to wait.
+    pub fn status(&self) -> (u16, Option<u64>) {
+        match self {
+            ConsoleError::Unauthorized | ConsoleError::BadLogin => (401, None),
+            ConsoleError::Invalid(_) => (422, None),
+            ConsoleError::NotFound(_) => (404, None),
+            ConsoleError::Conflict(_) => (409, None),
+            ConsoleError::RateLimited(secs) | ConsoleError::TooManyAttempts(secs) => {
+                (429, Some(*secs))
+            }
+            ConsoleError::Busy => (503, Some(1)),
+            ConsoleError::Transport(_) => (400, None),
+            ConsoleError::Server(_) => (500, None),
+        }
     }
 
     /// The field errors, when this is a validation error.
@@ -64,6 +86,13 @@ impl fmt::Display for ConsoleError {
             ConsoleError::RateLimited(secs) => {
                 write!(f, "Too many test sends; try again in {secs} s.")
             }
+            ConsoleError::TooManyAttempts(secs) => write!(
+                f,
+                "Too many failed sign-ins. Wait {secs} s before trying again."
+            ),
+            ConsoleError::Busy => {
+                f.write_str("The server is busy checking other sign-ins; try again in a moment.")
+            }
             ConsoleError::Server(message) => f.write_str(message),
             ConsoleError::Transport(message) => {
                 write!(f, "The server could not be reached: {message}")
@@ -91,6 +120,8 @@ impl From<engine::EngineError> for ConsoleError {
             E::NotFound(what) => ConsoleError::NotFound(capitalize(what)),
             E::Conflict(message) => ConsoleError::Conflict(message),
             E::RateLimited(secs) => ConsoleError::RateLimited(secs),
+            E::TooManyAttempts(secs) => ConsoleError::TooManyAttempts(secs),
+            E::Busy => ConsoleError::Busy,
             other => {
                 tracing::error!(error = %other, "console request failed");
                 ConsoleError::Server(

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{EngineError, Result};
+use crate::hasher::{self, Hasher};
 use crate::net::sender::Sender;
 use crate::net::ssrf::AllowList;
 use crate::pipeline::handoff::{Handoff, LaneReceiver};
@@ -12,6 +13,7 @@ use crate::rules::ratelimit::RateLimiter;
 use crate::secrets::MasterKey;
 use crate::store::Store;
 use crate::usecases::catalog_cache::CatalogCache;
+use crate::usecases::sign_in::LoginThrottle;
 use domain::EventType;
 
 pub const DAY_MS: i64 = 86_400_000;
@@ -81,6 +83,9 @@ struct Inner {
     instance: String,
     /// When this instance last noted it is alive in a shared store (see `cluster`).
     liveness: crate::cluster::Liveness,
+    /// The dedicated password-hashing threads (see `hasher`).
+    hasher: Hasher,
+    login_throttle: LoginThrottle,
 }
 
 #[derive(Clone)]
@@ -158,6 +163,8 @@ impl EngineBuilder {
                 test_limiter: RateLimiter::new(self.config.test_rate_limit),
                 instance,
                 liveness: Default::default(),
+                hasher: Hasher::start(hasher::THREADS, hasher::QUEUE),
+                login_throttle: LoginThrottle::default(),
                 config: self.config,
                 handoff,
             }),
@@ -213,6 +220,13 @@ impl Engine {
             None => self.inner.test_limiter.check(who, now),
         };
         decision.map_err(EngineError::RateLimited)
+    }
+
+    pub(crate) fn hasher(&self) -> &Hasher {
+        &self.inner.hasher
+    }
+    pub(crate) fn login_throttle(&self) -> &LoginThrottle {
+        &self.inner.login_throttle
     }
 
     pub(crate) fn inner_liveness(&self) -> &crate::cluster::Liveness {
@@ -273,6 +287,14 @@ impl Engine {
     }
     pub(crate) fn open_header(&self, webhook_id: &str, sealed: &str) -> Result<String> {
         self.open(sealed, &format!("{webhook_id}:header"))
+    }
+    /// Seals a value the console keeps in its session for a moment (a new API key, shown
+    /// once after a form post), so no session row holds it in plaintext.
+    pub fn seal_for_session(&self, value: &str) -> String {
+        self.inner.key.seal(value.as_bytes(), b"console-session")
+    }
+    pub fn open_from_session(&self, sealed: &str) -> Result<String> {
+        self.open(sealed, "console-session")
     }
     fn open(&self, sealed: &str, aad: &str) -> Result<String> {
         let bytes = self

@@ -62,6 +62,10 @@ pub enum EngineError {
     Corrupt(String),
     #[error("too many test sends; try again in {0} s")]
     RateLimited(u64),
+    #[error("too many sign-in attempts; try again in {0} s")]
+    TooManyAttempts(u64),
+    #[error("busy checking other sign-ins; try again in a moment")]
+    Busy,
     #[error("engine is shutting down")]
     ShuttingDown,
 }

@@ -237,3 +237,33 @@ pub struct KeyHolder {
     pub id: String,
     pub scope: domain::Scope,
 }
+
+/// What an account signs in with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credential {
+    /// The argon2 hash (empty once a setup token is used up).
+    pub hash: String,
+    pub kind: CredentialKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CredentialKind {
+    /// A password the user or the operator chose.
+    Password,
+    /// The one-time setup token printed at first start, valid until `expires_at` (ms).
+    SetupToken { expires_at: i64 },
+    /// The setup token was used; no password is chosen yet.
+    SetupUsed,
+}
+
+impl Credential {
+    /// From the `users` row: `setup_expires_at` is set while the account is in setup.
+    pub fn from_row(hash: String, setup_expires_at: Option<i64>) -> Credential {
+        let kind = match setup_expires_at {
+            None => CredentialKind::Password,
+            Some(_) if hash.is_empty() => CredentialKind::SetupUsed,
+            Some(expires_at) => CredentialKind::SetupToken { expires_at },
+        };
+        Credential { hash, kind }
+    }
+}

@@ -35,7 +35,11 @@ async fn snapshot(e: &Engine, events: &[String]) -> Value {
         "secrets": secrets,
         "events": details,
         "keys": e.list_api_keys().await.unwrap(),
-        "login": e.check_login("admin", "copy-test-password").await.unwrap(),
+        "login": format!("{:?}", e.sign_in(engine::usecases::sign_in::LoginAttempt {
+            username: "admin",
+            password: "copy-test-password",
+            client: None,
+        }).await.unwrap()),
         "types": e.list_event_types().await.unwrap(),
     })
 }

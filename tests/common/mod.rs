@@ -46,6 +46,14 @@ pub const ADMIN_PASSWORD: &str = "test-admin-password";
 /// uses, on a free port over a fresh database (see `TestDb`), with the bootstrap API key and the
 /// admin password set. `extra` are command-line flags, e.g. `--test-rate-limit 2`.
 pub async fn spawn_app(extra: &[&str]) -> TestApp {
+    spawn_app_with_clock(extra, std::sync::Arc::new(engine::clock::SystemClock)).await
+}
+
+/// [`spawn_app`] with the engine reading time from `clock` (e.g. a `ManualClock`).
+pub async fn spawn_app_with_clock(
+    extra: &[&str],
+    clock: std::sync::Arc<dyn engine::clock::Clock>,
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::create(dir.path()).await;
     // On PostgreSQL there is no folder beside the database for the key file.
@@ -71,7 +79,9 @@ pub async fn spawn_app(extra: &[&str]) -> TestApp {
     }
     args.extend_from_slice(extra);
     let cli = Cli::parse_from(args);
-    let app = Application::build(cli.config).await.unwrap();
+    let app = Application::build_with_clock(cli.config, clock)
+        .await
+        .unwrap();
     let base = format!("http://{}", app.local_addr());
     let engine = app.engine().clone();
     let (stop, mut stop_rx) = watch::channel(false);

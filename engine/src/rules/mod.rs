@@ -6,6 +6,7 @@ pub mod condition;
 pub mod fanout;
 pub mod filter;
 pub mod origin;
+pub mod login_throttle;
 pub mod outcome;
 pub mod ratelimit;
 pub mod redact;

@@ -174,6 +174,7 @@ pub(crate) const TABLES: [Table; 9] = [
         columns: &[
             ("username", T),
             ("password_hash", T),
+            ("setup_expires_at", I),
             ("created_at", I),
             ("updated_at", I),
         ],

@@ -25,8 +25,8 @@ use async_trait::async_trait;
 
 use crate::error::{EngineError, Result};
 use crate::records::{
-    BirthLease, BornLeased, Claimed, DeliveryUpdate, Ingested, KeyHolder, NewApiKey, NewDelivery,
-    NewEvent, StoredWebhook,
+    BirthLease, BornLeased, Claimed, Credential, DeliveryUpdate, Ingested, KeyHolder, NewApiKey,
+    NewDelivery, NewEvent, StoredWebhook,
 };
 use domain::{ApiKey, Attempt, Delivery, DeliveryQuery, DeliveryStatus, Event, EventType, Page};
 
@@ -191,8 +191,23 @@ pub trait AccountStore: Send + Sync {
     async fn api_key_exists(&self, hash: &str) -> Result<bool>;
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>>;
     async fn revoke_api_key(&self, id: &str, now: i64) -> Result<bool>;
-    async fn password_hash(&self, username: &str) -> Result<Option<String>>;
+    /// The account's password hash or one-time setup token (docs/security.md).
+    async fn credential(&self, username: &str) -> Result<Option<Credential>>;
+    /// Sets a password chosen by the user or the operator (ends any setup token).
     async fn set_password_hash(&self, username: &str, hash: &str, now: i64) -> Result<()>;
+    /// Replaces the credential with a one-time setup token valid until `expires_at`.
+    async fn set_setup_token(
+        &self,
+        username: &str,
+        hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<()>;
+    /// Uses up the setup token whose hash is `hash`; false when it was used already.
+    async fn consume_setup_token(&self, username: &str, hash: &str) -> Result<bool>;
+    /// Deletes every console session but `keep` (after a password change: the console
+    /// has one account, so every other session is that account's).
+    async fn end_other_sessions(&self, keep: &str) -> Result<u64>;
     /// False when a type of that name exists already.
     async fn insert_event_type(&self, t: &EventType, now: i64) -> Result<bool>;
     async fn list_event_types(&self) -> Result<Vec<EventType>>;

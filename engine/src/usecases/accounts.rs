@@ -1,34 +1,37 @@
-//! The console's account: the admin password (argon2), set and checked. API keys are in
-//! `api_keys`.
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::Argon2;
-
+//! The console's account: the admin password (argon2) and the one-time setup token
+//! printed at first start (docs/security.md#one-time-setup-token). Every hash runs on the
+//! engine's hashing pool (`hasher`), never on the async threads or tokio's blocking pool.
+//! Sign-in and its throttle are in `sign_in`; API keys in `api_keys`.
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
+use crate::passwords;
+use crate::records::{Credential, CredentialKind};
+use crate::usecases::sign_in::LoginOutcome;
 
 pub const ADMIN: &str = "admin";
 
-pub fn hash_password(password: &str) -> Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| EngineError::Corrupt(format!("hashing failed: {e}")))
-}
+/// How long the printed setup token can be used.
+pub const SETUP_TOKEN_MS: i64 = 3_600_000;
 
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
+/// What a correct secret for `credential` means at `now`.
+fn accepted(kind: CredentialKind, now: i64) -> LoginOutcome {
+    match kind {
+        CredentialKind::Password => LoginOutcome::SignedIn,
+        CredentialKind::SetupToken { expires_at } if now < expires_at => {
+            LoginOutcome::ChoosePassword
+        }
+        CredentialKind::SetupToken { .. } | CredentialKind::SetupUsed => LoginOutcome::Refused,
+    }
 }
 
 impl Engine {
+    /// True when the admin has a password of its own (not only a setup token).
     pub async fn has_admin(&self) -> Result<bool> {
-        Ok(self.store().password_hash(ADMIN).await?.is_some())
+        Ok(self
+            .store()
+            .credential(ADMIN)
+            .await?
+            .is_some_and(|c| c.kind == CredentialKind::Password))
     }
 
     pub async fn set_admin_password(&self, password: &str) -> Result<()> {
@@ -38,27 +41,75 @@ impl Engine {
                 "must be at least 8 characters",
             ));
         }
-        let hash = hash_password(password)?;
+        let hash = self.hash(password).await?;
         self.store()
             .set_password_hash(ADMIN, &hash, self.now_ms())
             .await
     }
 
-    /// True when the username and password match. Runs argon2 off the async threads.
-    pub async fn check_login(&self, username: &str, password: &str) -> Result<bool> {
-        let stored = self.store().password_hash(username).await?;
+    /// Makes `token` the admin's one-time setup token, usable for an hour.
+    pub async fn set_setup_token(&self, token: &str) -> Result<()> {
+        let hash = self.hash(token).await?;
+        let now = self.now_ms();
+        self.store()
+            .set_setup_token(ADMIN, &hash, now + SETUP_TOKEN_MS, now)
+            .await
+    }
+
+    /// Sets the admin password chosen after signing in with the setup token, and ends
+    /// every other session.
+    pub async fn choose_admin_password(&self, password: &str, session_id: &str) -> Result<()> {
+        self.set_admin_password(password).await?;
+        self.store().end_other_sessions(session_id).await?;
+        Ok(())
+    }
+
+    /// Checks `password` against the account's credential on the hashing pool; a setup
+    /// token is used up by the first sign-in that shows it.
+    pub(crate) async fn check_credential(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<LoginOutcome> {
+        let stored = self.store().credential(username).await?;
         let password = password.to_string();
-        let ok = tokio::task::spawn_blocking(move || match stored {
-            Some(h) => verify_password(&password, &h),
-            None => {
-                // Same work for unknown users, so timing does not tell who exists.
-                let _ = hash_password(&password);
-                false
-            }
-        })
-        .await
-        .unwrap_or(false);
-        Ok(ok)
+        let hash = stored.as_ref().map(|c| c.hash.clone());
+        let ok = self
+            .hasher()
+            .run(move |memory| match hash {
+                Some(h) => passwords::verify(&password, &h, memory),
+                None => {
+                    // Same work for unknown users, so timing does not tell who exists.
+                    let _ = passwords::hash(&password, memory);
+                    false
+                }
+            })
+            .await
+            .map_err(|_| EngineError::Busy)?;
+        let Some(Credential { hash, kind }) = stored.filter(|_| ok) else {
+            return Ok(LoginOutcome::Refused);
+        };
+        let outcome = accepted(kind, self.now_ms());
+        if outcome == LoginOutcome::ChoosePassword
+            && !self.store().consume_setup_token(username, &hash).await?
+        {
+            return Ok(LoginOutcome::Refused);
+        }
+        Ok(outcome)
+    }
+
+    /// Ends every console session but `keep` (after a password change).
+    pub async fn end_other_sessions(&self, keep: &str) -> Result<u64> {
+        self.store().end_other_sessions(keep).await
+    }
+
+    async fn hash(&self, password: &str) -> Result<String> {
+        let password = password.to_string();
+        self.hasher()
+            .run(move |memory| passwords::hash(&password, memory))
+            .await
+            .map_err(|_| EngineError::Busy)?
+            .map_err(|e| EngineError::Corrupt(format!("hashing failed: {e}")))
     }
 }
 
@@ -67,10 +118,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn passwords() {
-        let h = hash_password("correct horse").unwrap();
-        assert!(verify_password("correct horse", &h));
-        assert!(!verify_password("wrong horse", &h));
-        assert!(!verify_password("x", "not a hash"));
+    fn what_a_correct_secret_means() {
+        use CredentialKind::*;
+        let cases = [
+            (Password, 0, LoginOutcome::SignedIn),
+            (
+                SetupToken { expires_at: 10 },
+                9,
+                LoginOutcome::ChoosePassword,
+            ),
+            (SetupToken { expires_at: 10 }, 10, LoginOutcome::Refused),
+            (SetupUsed, 0, LoginOutcome::Refused),
+        ];
+        for (kind, now, want) in cases {
+            assert_eq!(accepted(kind, now), want, "{kind:?} at {now}");
+        }
     }
 }

@@ -8,6 +8,7 @@ pub mod conditions;
 pub mod deliveries;
 pub mod event_types;
 pub mod events;
+pub mod sign_in;
 pub mod signing_secrets;
 pub mod test_sends;
 pub mod webhooks;

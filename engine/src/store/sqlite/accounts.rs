@@ -5,7 +5,7 @@ use sqlx::Row;
 use super::SqliteStore;
 use crate::clock::rfc3339;
 use crate::error::Result;
-use crate::records::{KeyHolder, NewApiKey};
+use crate::records::{Credential, KeyHolder, NewApiKey};
 use crate::store::AccountStore;
 use async_trait::async_trait;
 use domain::{ApiKey, EventType};
@@ -89,27 +89,48 @@ impl AccountStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn password_hash(&self, username: &str) -> Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT password_hash FROM users WHERE username = ?")
+    async fn credential(&self, username: &str) -> Result<Option<Credential>> {
+        let row: Option<(String, Option<i64>)> =
+            sqlx::query_as("SELECT password_hash, setup_expires_at FROM users WHERE username = ?")
                 .bind(username)
                 .fetch_optional(&self.write)
-                .await?,
-        )
+                .await?;
+        Ok(row.map(|(hash, expires)| Credential::from_row(hash, expires)))
     }
 
     async fn set_password_hash(&self, username: &str, hash: &str, now: i64) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO users (username, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at",
+        self.put_credential(username, hash, None, now).await
+    }
+
+    async fn set_setup_token(
+        &self,
+        username: &str,
+        hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<()> {
+        self.put_credential(username, hash, Some(expires_at), now)
+            .await
+    }
+
+    async fn consume_setup_token(&self, username: &str, hash: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = '' \
+             WHERE username = ? AND password_hash = ? AND setup_expires_at IS NOT NULL",
         )
         .bind(username)
         .bind(hash)
-        .bind(now)
-        .bind(now)
         .execute(&self.write)
         .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn end_other_sessions(&self, keep: &str) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM tower_sessions WHERE id <> ?")
+            .bind(keep)
+            .execute(&self.write)
+            .await?
+            .rows_affected())
     }
 
     /// Inserts the event type unless one with that name exists; true when inserted.
@@ -160,5 +181,31 @@ impl AccountStore for SqliteStore {
                 .await?
                 .rows_affected(),
         )
+    }
+}
+
+impl SqliteStore {
+    /// Inserts or replaces the account's credential (`setup_expires_at` set: a setup token).
+    async fn put_credential(
+        &self,
+        username: &str,
+        hash: &str,
+        setup_expires_at: Option<i64>,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO users (username, password_hash, setup_expires_at, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, \
+             setup_expires_at = excluded.setup_expires_at, updated_at = excluded.updated_at",
+        )
+        .bind(username)
+        .bind(hash)
+        .bind(setup_expires_at)
+        .bind(now)
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        Ok(())
     }
 }

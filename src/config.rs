@@ -116,14 +116,10 @@ pub struct Config {
     /// Log format: `text` (human) or `json` (one object a line).
     #[arg(long, env = "HERALD_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
     pub log_format: String,
-    /// Where the console's built assets live.
-    #[arg(
-        long,
-        env = "LEPTOS_SITE_ROOT",
-        default_value = "target/site",
-        global = true
-    )]
-    pub site_root: String,
+    /// Where the console's built assets live; unset: `site/` in the cargo target folder
+    /// (`$CARGO_TARGET_DIR/site`, beside the executable's folder, or `./target/site`).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", global = true)]
+    pub site_root: Option<String>,
     /// The public URL; when https, session cookies are marked Secure.
     #[arg(long, env = "HERALD_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,

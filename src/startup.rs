@@ -131,7 +131,12 @@ pub(crate) async fn ensure_admin(engine: &Engine, config: &Config) -> Result<(),
 /// The whole HTTP application for an engine (also used by in-process tests).
 pub async fn router(engine: Engine, config: &Config) -> Result<Router, BoxError> {
     let mut conf = get_configuration(None)?;
-    conf.leptos_options.site_root = config.site_root.clone().into();
+    conf.leptos_options.site_root =
+        crate::site_root::SiteLookup::from_process(config.site_root.as_deref())
+            .resolve()
+            .to_string_lossy()
+            .into_owned()
+            .into();
     conf.leptos_options.output_name = "herald".into();
     let leptos_options = conf.leptos_options;
     let state = AppState {

@@ -19,7 +19,7 @@ pub use delivery::{
     SentRequest, TestResult, Trigger,
 };
 pub use event::{Event, EventDetail, EventInput, EventType, EventTypeInput};
-pub use filters::{Filters, Severity, Subject};
+pub use filters::{Filters, Severity, Subject, SubjectFilter};
 pub use format::{ChatFormat, Format};
 pub use page::Page;
 pub use retry::{Backoff, RetryPolicy};

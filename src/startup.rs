@@ -67,6 +67,7 @@ fn engine_config(config: &Config) -> Result<EngineConfig, BoxError> {
         disable_after_ms: config.disable_after.as_millis() as i64,
         test_rate_limit: config.test_rate_limit,
         instance_id: config.cluster.instance_id.clone(),
+        retention: config.retention,
         ..EngineConfig::default()
     })
 }
@@ -244,6 +245,25 @@ pub(crate) async fn housekeeping(engine: Engine, mut stop: watch::Receiver<bool>
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Retention (docs/retention.md): purges expired rows in small batches off the request
+/// path, then rests for the retention's pause; does nothing when the retention is off.
+pub(crate) async fn retention(engine: Engine, mut stop: watch::Receiver<bool>) {
+    let retention = engine.retention();
+    metrics::gauge!("herald_retention_seconds").set(retention.seconds());
+    if retention == engine::rules::retention::Retention::Forever {
+        return;
+    }
+    loop {
+        if let Err(e) = engine.purge_expired().await {
+            tracing::warn!(error = %e, "purging expired rows failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(retention.pause()) => {}
             _ = stop.changed() => return,
         }
     }

@@ -218,3 +218,34 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Signs in to the console as admin through the real login server function; answers a
+/// client that does not follow redirects and the `herald_session=…` cookie.
+pub async fn console_session(app: &TestApp) -> (reqwest::Client, String) {
+    use leptos::server_fn::ServerFn;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = client
+        .post(format!("{}{}", app.base, app::auth::Login::PATH))
+        .header("origin", &app.base)
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username=admin&password={ADMIN_PASSWORD}"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("herald_session="))
+        .expect("a session cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    (client, cookie)
+}

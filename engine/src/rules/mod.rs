@@ -6,6 +6,7 @@ pub mod fanout;
 pub mod filter;
 pub mod outcome;
 pub mod ratelimit;
+pub mod retention;
 pub mod retry;
 pub mod signing;
 pub mod validate;

@@ -28,6 +28,11 @@ pub struct Header {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct HeaderInput {
+    /// An HTTP header name (RFC 9110 token characters).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+    )]
     pub key: String,
     #[serde(default)]
     pub value: Option<String>,
@@ -121,8 +126,20 @@ impl Webhook {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct WebhookInput {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 128, pattern = r"\S")
+    )]
     pub name: Option<String>,
+    /// An `http` or `https` URL.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^https?://[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~/-]*)?$"
+        )
+    )]
     pub url: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub description: Option<String>,
     pub active: Option<bool>,
     pub event_types: Option<Vec<String>>,
@@ -135,6 +152,7 @@ pub struct WebhookInput {
     pub include_result: Option<bool>,
     pub batch: Option<BatchSettings>,
     pub retry: Option<RetryPolicy>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1000, maximum = 30000))]
     pub timeout_ms: Option<u64>,
     /// Create only: bring your own `whsec_…` secret.
     pub secret: Option<String>,

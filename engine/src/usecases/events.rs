@@ -105,7 +105,7 @@ impl Engine {
         }
         let created_ms = match &input.created {
             None | Some(Value::Null) => Some(now),
-            Some(Value::Number(n)) => n.as_i64().map(|s| s * 1000),
+            Some(Value::Number(n)) => n.as_i64().and_then(|s| s.checked_mul(1000)),
             Some(Value::String(s)) => parse_time(s),
             Some(_) => None,
         };
@@ -122,7 +122,7 @@ impl Engine {
         ] {
             if value
                 .as_ref()
-                .is_some_and(|v| v.is_empty() || v.len() > 200)
+                .is_some_and(|v| v.is_empty() || v.chars().count() > 200)
             {
                 errors.add(format!("{prefix}{field}"), "must be 1 to 200 characters");
             }

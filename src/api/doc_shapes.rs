@@ -1,0 +1,94 @@
+//! Constraints of the OpenAPI document that types alone cannot carry (docs/api.md#openapi):
+//! the create body of a webhook (`WebhookCreate`: `WebhookInput` with `name` and `url`
+//! required), and event type names drawn from the built-in catalog (`POST /events`'s
+//! `type`, a webhook's `event_types`, which also take `*`). Types added with
+//! `POST /event-types` are accepted as well; the document lists the built-in ones.
+use utoipa::openapi::schema::{Array, Object, Schema};
+use utoipa::openapi::{OpenApi, Ref, RefOr};
+
+/// What the document promises an `http(s)` URL looks like (the server takes more).
+pub const URL_PATTERN: &str = r"^https?://[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~/-]*)?$";
+
+/// A schema written as JSON (the document's own serde form).
+fn schema(json: serde_json::Value) -> RefOr<Schema> {
+    serde_json::from_value(json).expect("a valid schema")
+}
+
+/// Applies the shapes to the whole document (after the routes are in).
+pub fn apply(openapi: &mut OpenApi) {
+    let names: Vec<String> = engine::catalog::builtin()
+        .iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    let schemas = &mut components.schemas;
+    if let Some(RefOr::T(Schema::Object(event))) = schemas.get_mut("EventInput") {
+        if let Some(RefOr::T(Schema::Object(t))) = event.properties.get_mut("type") {
+            t.enum_values = Some(names.iter().map(|n| n.as_str().into()).collect());
+        }
+        // Unix seconds (as a number) or an RFC 3339 time; server time when null or absent.
+        event.properties.insert(
+            "created".into(),
+            schema(serde_json::json!({"oneOf": [
+                {"type": "integer", "format": "int64",
+                 "minimum": -9_223_372_036_854_775_i64, "maximum": 9_223_372_036_854_775_i64},
+                {"type": "string", "format": "date-time"},
+                {"type": "null"}
+            ]})),
+        );
+    }
+    if let Some(RefOr::T(Schema::Object(test))) = schemas.get_mut("TestRequest") {
+        if let Some(RefOr::T(Schema::Object(t))) = test.properties.get_mut("event_type") {
+            t.enum_values = Some(names.iter().map(|n| n.as_str().into()).collect());
+        }
+    }
+    if let Some(RefOr::T(Schema::Object(input))) = schemas.get("WebhookInput").cloned() {
+        let mut create: Object = input;
+        for field in ["name", "url"] {
+            if !create.required.iter().any(|r| r == field) {
+                create.required.push(field.to_string());
+            }
+        }
+        // Required, so not null either.
+        create.properties.insert(
+            "name".into(),
+            schema(serde_json::json!({"type": "string", "minLength": 1, "maxLength": 128, "pattern": "\\S"})),
+        );
+        create.properties.insert(
+            "url".into(),
+            schema(serde_json::json!({"type": "string", "pattern": URL_PATTERN,
+                "description": "An `http` or `https` URL."})),
+        );
+        let mut choices = names.clone();
+        choices.push("*".into());
+        let mut item = Object::with_type(utoipa::openapi::schema::Type::String);
+        item.enum_values = Some(choices.iter().map(|n| n.as_str().into()).collect());
+        let mut list = Array::new(RefOr::T(Schema::Object(item)));
+        list.min_items = Some(1);
+        // Absent or null: every event type ("*").
+        list.schema_type = utoipa::openapi::schema::SchemaType::from_iter([
+            utoipa::openapi::schema::Type::Array,
+            utoipa::openapi::schema::Type::Null,
+        ]);
+        create
+            .properties
+            .insert("event_types".into(), RefOr::T(Schema::Array(list)));
+        create.description = Some("A new webhook: `name` and `url` are required.".into());
+        schemas.insert("WebhookCreate".into(), RefOr::T(Schema::Object(create)));
+    }
+    let Some(post) = openapi
+        .paths
+        .paths
+        .get_mut("/webhooks")
+        .and_then(|p| p.post.as_mut())
+    else {
+        return;
+    };
+    if let Some(body) = post.request_body.as_mut() {
+        for content in body.content.values_mut() {
+            content.schema = Some(RefOr::Ref(Ref::from_schema_name("WebhookCreate")));
+        }
+    }
+}

@@ -12,6 +12,7 @@ pub mod format;
 pub mod page;
 pub mod retry;
 pub mod webhook;
+pub mod whole;
 
 pub use account::ApiKey;
 pub use delivery::{

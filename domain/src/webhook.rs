@@ -45,7 +45,12 @@ pub struct HeaderInput {
 #[serde(deny_unknown_fields, default)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct BatchSettings {
+    /// More than 1 only for formats that batch.
+    #[serde(deserialize_with = "crate::whole::whole")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub max_events: u32,
+    #[serde(deserialize_with = "crate::whole::whole")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 60_000))]
     pub max_wait_ms: u64,
 }
 
@@ -152,6 +157,7 @@ pub struct WebhookInput {
     pub include_result: Option<bool>,
     pub batch: Option<BatchSettings>,
     pub retry: Option<RetryPolicy>,
+    #[serde(default, deserialize_with = "crate::whole::whole_opt")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1000, maximum = 30000))]
     pub timeout_ms: Option<u64>,
     /// Create only: bring your own `whsec_…` secret.

@@ -3,7 +3,7 @@
 //! required), and event type names drawn from the built-in catalog (`POST /events`'s
 //! `type`, a webhook's `event_types`, which also take `*`). Types added with
 //! `POST /event-types` are accepted as well; the document lists the built-in ones.
-use utoipa::openapi::schema::{Array, Object, Schema};
+use utoipa::openapi::schema::{Object, Schema};
 use utoipa::openapi::{OpenApi, Ref, RefOr};
 
 /// What the document promises an `http(s)` URL looks like (the server takes more).
@@ -44,6 +44,40 @@ pub fn apply(openapi: &mut OpenApi) {
             t.enum_values = Some(names.iter().map(|n| n.as_str().into()).collect());
         }
     }
+    let mut choices = names.clone();
+    choices.push("*".into());
+    let subscribed = schema(serde_json::json!({
+        "type": ["array", "null"], "minItems": 1,
+        "items": {"type": "string", "enum": choices},
+        "description": "Event types from the catalog, or `*` for all; null keeps the current ones (all on create).",
+    }));
+    if let Some(RefOr::T(Schema::Object(input))) = schemas.get_mut("WebhookInput") {
+        input
+            .properties
+            .insert("event_types".into(), subscribed.clone());
+    }
+    // A header's value is always sent (a protected value is sealed, never echoed).
+    if let Some(RefOr::T(Schema::Object(header))) = schemas.get_mut("HeaderInput") {
+        header.properties.insert(
+            "value".into(),
+            schema(serde_json::json!({"type": "string", "maxLength": 4096,
+                "pattern": "^[^\\r\\n\\u0000]*$"})),
+        );
+        if !header.required.iter().any(|r| r == "value") {
+            header.required.push("value".into());
+        }
+    }
+    if let Some(RefOr::T(Schema::Object(retry))) = schemas.get_mut("RetryFailedRequest") {
+        retry.properties.insert(
+            "event_types".into(),
+            schema(serde_json::json!({
+                "type": "array",
+                "items": {"type": "string", "maxLength": 128,
+                          "pattern": "^(\\*|[a-z0-9_]+(\\.[a-z0-9_]+)*(\\.\\*)?)$"},
+                "description": "Event type names or patterns (`*`, `prefix.*`); every type when empty.",
+            })),
+        );
+    }
     if let Some(RefOr::T(Schema::Object(input))) = schemas.get("WebhookInput").cloned() {
         let mut create: Object = input;
         for field in ["name", "url"] {
@@ -61,20 +95,7 @@ pub fn apply(openapi: &mut OpenApi) {
             schema(serde_json::json!({"type": "string", "pattern": URL_PATTERN,
                 "description": "An `http` or `https` URL."})),
         );
-        let mut choices = names.clone();
-        choices.push("*".into());
-        let mut item = Object::with_type(utoipa::openapi::schema::Type::String);
-        item.enum_values = Some(choices.iter().map(|n| n.as_str().into()).collect());
-        let mut list = Array::new(RefOr::T(Schema::Object(item)));
-        list.min_items = Some(1);
-        // Absent or null: every event type ("*").
-        list.schema_type = utoipa::openapi::schema::SchemaType::from_iter([
-            utoipa::openapi::schema::Type::Array,
-            utoipa::openapi::schema::Type::Null,
-        ]);
-        create
-            .properties
-            .insert("event_types".into(), RefOr::T(Schema::Array(list)));
+
         create.description = Some("A new webhook: `name` and `url` are required.".into());
         schemas.insert("WebhookCreate".into(), RefOr::T(Schema::Object(create)));
     }

@@ -16,6 +16,7 @@ pub struct SecretAnswer {
 #[serde(deny_unknown_fields)]
 pub struct RotateRequest {
     /// How long the previous secret keeps signing (0 to 7 days; default 24 h).
+    #[serde(default, deserialize_with = "domain::whole::whole_opt")]
     #[schema(minimum = 0, maximum = 604_800_000)]
     pub grace_period_ms: Option<i64>,
 }

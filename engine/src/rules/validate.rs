@@ -108,7 +108,9 @@ pub fn check_headers(
             Some(v) if v.contains(['\r', '\n', '\0']) => {
                 errors.add(vfield, "must not contain line breaks")
             }
-            Some(v) if v.len() > 4096 => errors.add(vfield, "must be at most 4096 bytes"),
+            Some(v) if v.chars().count() > 4096 => {
+                errors.add(vfield, "must be at most 4096 characters")
+            }
             Some(_) => {}
             None if h.protected && existing_protected(key) => {}
             None => errors.add(vfield, "is required"),

@@ -32,7 +32,7 @@ pub struct EventInput {
     pub project: Option<String>,
     #[serde(default)]
     pub severity: Option<Severity>,
-    #[serde(default, deserialize_with = "crate::filters::subject_object")]
+    #[serde(default, deserialize_with = "crate::object::object_opt")]
     pub subject: Option<Subject>,
     /// Unix seconds or RFC 3339; server time when absent.
     #[serde(default)]

@@ -72,22 +72,6 @@ impl From<SubjectFilter> for Subject {
     }
 }
 
-/// A subject given as a JSON object (serde would also take an array of its fields).
-pub(crate) fn subject_object<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Subject>, D::Error> {
-    use serde::de::Error;
-    match Option::<serde_json::Value>::deserialize(d)? {
-        None => Ok(None),
-        Some(v @ serde_json::Value::Object(_)) => serde_json::from_value(v)
-            .map(Some)
-            .map_err(D::Error::custom),
-        Some(_) => Err(D::Error::custom(
-            "invalid type: expected an object with type, id, name and version",
-        )),
-    }
-}
-
 fn strict_subjects<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Subject>, D::Error> {
     let strict: Vec<SubjectFilter> = Deserialize::deserialize(d)?;
     Ok(strict.into_iter().map(Subject::from).collect())

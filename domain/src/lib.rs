@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod event;
 pub mod filters;
 pub mod format;
+pub mod object;
 pub mod page;
 pub mod retry;
 pub mod webhook;

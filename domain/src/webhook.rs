@@ -140,7 +140,7 @@ pub struct WebhookInput {
     #[cfg_attr(
         feature = "openapi",
         schema(
-            pattern = r"^https?://[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~/-]*)?$"
+            pattern = r"^https?://[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[1-9][0-9]{0,3})?([/?#].*)?$"
         )
     )]
     pub url: Option<String>,
@@ -148,6 +148,7 @@ pub struct WebhookInput {
     pub description: Option<String>,
     pub active: Option<bool>,
     pub event_types: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::object::object_opt")]
     pub filters: Option<Filters>,
     pub headers: Option<Vec<HeaderInput>>,
     pub format: Option<Format>,
@@ -155,7 +156,9 @@ pub struct WebhookInput {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub settings: Option<Map<String, Value>>,
     pub include_result: Option<bool>,
+    #[serde(default, deserialize_with = "crate::object::object_opt")]
     pub batch: Option<BatchSettings>,
+    #[serde(default, deserialize_with = "crate::object::object_opt")]
     pub retry: Option<RetryPolicy>,
     #[serde(default, deserialize_with = "crate::whole::whole_opt")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1000, maximum = 30000))]

@@ -7,7 +7,69 @@ use utoipa::openapi::schema::{Object, Schema};
 use utoipa::openapi::{OpenApi, Ref, RefOr};
 
 /// What the document promises an `http(s)` URL looks like (the server takes more).
-pub const URL_PATTERN: &str = r"^https?://[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~/-]*)?$";
+pub const URL_PATTERN: &str = r"^https?://[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[1-9][0-9]{0,3})?([/?#].*)?$";
+
+/// Literal template text: no `{{`, `{%` or `{#` (a lone `{` is text).
+const TEMPLATE_PATTERN: &str = r"^([^{]|\{[^{%#])*\{?$";
+
+/// What depends on `format` (docs/api.md#webhooks), written into the published JSON
+/// (utoipa's types hold no `const` or `propertyNames`): templates only for the chat
+/// formats, a `routing_key` for pagerduty, batches of more than one event only for the
+/// envelope.
+pub fn apply_json(doc: &mut serde_json::Value) {
+    let chat = ["slack", "discord", "teams", "pagerduty"];
+    let rules = serde_json::json!([
+        {"anyOf": [
+            {"properties": {"format": {"enum": chat}}, "required": ["format"]},
+            {"properties": {"templates": {"type": ["object", "null"], "maxProperties": 0}}},
+        ]},
+        {"anyOf": [
+            {"properties": {"format": {"enum": ["envelope", "event", "slack", "discord", "teams", null]}}},
+            {"properties": {"settings": {"type": "object", "required": ["routing_key"]}},
+             "required": ["settings"]},
+        ]},
+        {"anyOf": [
+            {"properties": {"format": {"enum": ["envelope", null]}}},
+            {"properties": {"batch": {"anyOf": [
+                {"type": "null"},
+                {"type": "object", "properties": {"max_events": {"const": 1}}},
+            ]}}},
+        ]},
+    ]);
+    for name in ["WebhookInput", "WebhookCreate"] {
+        let slot = &mut doc["components"]["schemas"][name];
+        if slot.is_object() {
+            let mut all = vec![slot.take()];
+            all.extend(rules.as_array().cloned().unwrap_or_default());
+            *slot = serde_json::json!({"allOf": all});
+        }
+    }
+    // A subject filter sets at least one of its fields to a string (possibly empty).
+    let fields = ["type", "id", "name", "version"];
+    let nullable = serde_json::json!({"type": ["string", "null"]});
+    let set_one: Vec<serde_json::Value> = fields
+        .iter()
+        .map(|f| serde_json::json!({"required": [f], "properties": {*f: {"type": "string"}}}))
+        .collect();
+    doc["components"]["schemas"]["SubjectFilter"] = serde_json::json!({
+        "type": "object",
+        "description": "What a filtered event must be about; at least one field set.",
+        "properties": fields.iter().map(|f| (f.to_string(), nullable.clone())).collect::<serde_json::Map<_, _>>(),
+        "additionalProperties": false,
+        "anyOf": set_one,
+    });
+    let names: Vec<String> = engine::catalog::builtin()
+        .iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    for name in ["WebhookInput", "WebhookCreate"] {
+        let templates =
+            &mut doc["components"]["schemas"][name]["allOf"][0]["properties"]["templates"];
+        if templates.is_object() {
+            templates["propertyNames"] = serde_json::json!({"enum": names});
+        }
+    }
+}
 
 /// A schema written as JSON (the document's own serde form).
 fn schema(json: serde_json::Value) -> RefOr<Schema> {
@@ -47,7 +109,7 @@ pub fn apply(openapi: &mut OpenApi) {
     let mut choices = names.clone();
     choices.push("*".into());
     let subscribed = schema(serde_json::json!({
-        "type": ["array", "null"], "minItems": 1,
+        "type": ["array", "null"], "minItems": 1, "uniqueItems": true,
         "items": {"type": "string", "enum": choices},
         "description": "Event types from the catalog, or `*` for all; null keeps the current ones (all on create).",
     }));
@@ -67,6 +129,16 @@ pub fn apply(openapi: &mut OpenApi) {
             header.required.push("value".into());
         }
     }
+    // Project and source filters are never empty (subject filters: see `apply_json`).
+    let value = serde_json::json!({"type": "string", "minLength": 1});
+    if let Some(RefOr::T(Schema::Object(filters))) = schemas.get_mut("Filters") {
+        for list in ["projects", "sources"] {
+            filters.properties.insert(
+                list.into(),
+                schema(serde_json::json!({"type": "array", "items": value})),
+            );
+        }
+    }
     if let Some(RefOr::T(Schema::Object(retry))) = schemas.get_mut("RetryFailedRequest") {
         retry.properties.insert(
             "event_types".into(),
@@ -75,6 +147,29 @@ pub fn apply(openapi: &mut OpenApi) {
                 "items": {"type": "string", "maxLength": 128,
                           "pattern": "^(\\*|[a-z0-9_]+(\\.[a-z0-9_]+)*(\\.\\*)?)$"},
                 "description": "Event type names or patterns (`*`, `prefix.*`); every type when empty.",
+            })),
+        );
+    }
+    if let Some(RefOr::T(Schema::Object(input))) = schemas.get_mut("WebhookInput") {
+        input.properties.insert(
+            "templates".into(),
+            schema(serde_json::json!({
+                "type": ["object", "null"],
+                "additionalProperties": {"type": "string", "maxLength": 4096,
+                    "pattern": TEMPLATE_PATTERN},
+                "description": "Message templates by event type, for the chat formats (minijinja; \
+                    the pattern shows the literal text every template may be, the `{{ … }}` and \
+                    `{% … %}` syntax is checked when saved).",
+            })),
+        );
+        input.properties.insert(
+            "settings".into(),
+            schema(serde_json::json!({
+                "type": ["object", "null"],
+                "properties": {"routing_key": {"type": "string", "minLength": 1, "maxLength": 64,
+                    "pattern": "\\S"}},
+                "additionalProperties": false,
+                "description": "Format settings: `routing_key` (pagerduty, required there).",
             })),
         );
     }
@@ -96,8 +191,19 @@ pub fn apply(openapi: &mut OpenApi) {
                 "description": "An `http` or `https` URL."})),
         );
 
+        // Bring your own secret: `whsec_` and base64 of 24 to 64 bytes (the pattern shows
+        // 24 to 48 bytes without padding).
+        create.properties.insert(
+            "secret".into(),
+            schema(serde_json::json!({"type": ["string", "null"],
+                "pattern": "^whsec_([A-Za-z0-9+/]{4}){8,16}$"})),
+        );
         create.description = Some("A new webhook: `name` and `url` are required.".into());
         schemas.insert("WebhookCreate".into(), RefOr::T(Schema::Object(create)));
+        // Only on create: a change of secret goes through rotate-secret.
+        if let Some(RefOr::T(Schema::Object(patch))) = schemas.get_mut("WebhookInput") {
+            patch.properties.remove("secret");
+        }
     }
     let Some(post) = openapi
         .paths

@@ -74,13 +74,21 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     (router, doc)
 }
 
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented().1
+/// The published document (`GET /api/v1/openapi.json`): the annotations' document with
+/// the constraints utoipa's types cannot hold written in as JSON (`doc_shapes::apply_json`).
+pub fn openapi() -> serde_json::Value {
+    published(documented().1)
+}
+
+fn published(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut json = serde_json::to_value(doc).expect("the OpenAPI document serializes");
+    doc_shapes::apply_json(&mut json);
+    json
 }
 
 pub fn router() -> Router<AppState> {
     let (api, doc) = documented();
-    let doc = std::sync::Arc::new(doc);
+    let doc = std::sync::Arc::new(published(doc));
     api.route(
         "/openapi.json",
         get(move || async move { Json(doc.as_ref().clone()) }),

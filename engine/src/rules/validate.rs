@@ -173,7 +173,7 @@ pub fn check_settings(
             errors.add(format!("settings.{k}"), "unknown setting");
         } else if !v
             .as_str()
-            .is_some_and(|s| !s.trim().is_empty() && s.len() <= 64)
+            .is_some_and(|s| !s.trim().is_empty() && s.chars().count() <= 64)
         {
             errors.add(
                 "settings.routing_key",

@@ -101,11 +101,6 @@ impl Engine {
         if until_ms.is_none() {
             errors.add("until", "must be an RFC 3339 time or unix seconds");
         }
-        if let (Some(s), Some(u)) = (since_ms, until_ms) {
-            if u <= s {
-                errors.add("until", "must be after since");
-            }
-        }
         for (i, t) in event_types.iter().enumerate() {
             if let Err(e) = validate_pattern(t) {
                 errors.add(format!("event_types[{i}]"), e);
@@ -117,6 +112,10 @@ impl Engine {
             return Err(EngineError::Conflict(
                 "the webhook is inactive; activate it before retrying".into(),
             ));
+        }
+        // A window that ends before it starts holds nothing: nothing is re-queued.
+        if until_ms <= since_ms {
+            return Ok(0);
         }
         let now = self.now_ms();
         let n = self

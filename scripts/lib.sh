@@ -7,6 +7,22 @@ unset RUSTFLAGS
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# The cargo target folder as cargo itself resolves it (CARGO_TARGET_DIR, relative to the
+# current folder when relative, `build.target-dir` in a config file, else ./target), as an
+# absolute path. Every script reads and writes build output under it, never `target/`.
+target_dir() {
+  if command -v cargo >/dev/null 2>&1; then
+    cargo metadata --format-version 1 --no-deps |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])'
+  else
+    case "${CARGO_TARGET_DIR:-}" in
+      "") echo "$PWD/target" ;;
+      /*) echo "$CARGO_TARGET_DIR" ;;
+      *) echo "$PWD/$CARGO_TARGET_DIR" ;;
+    esac
+  fi
+}
+
 lock_version() { # the version of crate $1 in Cargo.lock
   awk -v n="$1" '$0 == "name = \"" n "\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
 }

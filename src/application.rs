@@ -89,6 +89,7 @@ impl Application {
             roles,
         } = self;
         let (stop_tx, stop_rx) = watch::channel(false);
+        let retention = tokio::spawn(startup::retention(engine.clone(), stop_rx.clone()));
         let housekeeping = tokio::spawn(startup::housekeeping(engine.clone(), stop_rx));
         tracing::info!("Herald listening on http://{}", listener.local_addr()?);
         // With the peer's address: the login throttle counts failures per client.
@@ -102,6 +103,7 @@ impl Application {
         let _ = stop_tx.send(true);
         roles.stop().await;
         let _ = housekeeping.await;
+        let _ = retention.await;
         engine.close().await;
         Ok(())
     }

@@ -105,6 +105,10 @@ pub struct Config {
     /// Auto-disable a webhook whose deliveries all failed for this long (e.g. 5d, 12h, 30m).
     #[arg(long, env = "HERALD_DISABLE_AFTER", default_value = "5d", value_parser = parse_duration, global = true)]
     pub disable_after: Duration,
+    /// Keep events, finished deliveries and attempts this long (e.g. 30d, 12h, 90m); `off`
+    /// or `0` keeps everything.
+    #[arg(long, env = "HERALD_RETENTION", default_value = "30d", value_parser = parse_retention, global = true)]
+    pub retention: engine::rules::retention::Retention,
     /// Test and validate sends allowed per minute per user or key.
     #[arg(
         long,
@@ -119,14 +123,10 @@ pub struct Config {
     /// Log format: `text` (human) or `json` (one object a line).
     #[arg(long, env = "HERALD_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
     pub log_format: String,
-    /// Where the console's built assets live.
-    #[arg(
-        long,
-        env = "LEPTOS_SITE_ROOT",
-        default_value = "target/site",
-        global = true
-    )]
-    pub site_root: String,
+    /// Where the console's built assets live; unset: `site/` in the cargo target folder
+    /// (`$CARGO_TARGET_DIR/site`, beside the executable's folder, or `./target/site`).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", global = true)]
+    pub site_root: Option<String>,
     /// The public URL; when https, session cookies are marked Secure.
     #[arg(long, env = "HERALD_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
@@ -178,6 +178,15 @@ fn parse_scope(s: &str) -> Result<domain::Scope, String> {
 }
 
 /// `5d`, `12h`, `30m`, `45s`, `250ms`, or plain seconds.
+/// `off` or a [`parse_duration`] duration (`0` is off too).
+pub fn parse_retention(s: &str) -> Result<engine::rules::retention::Retention, String> {
+    use engine::rules::retention::Retention;
+    if s.trim().eq_ignore_ascii_case("off") {
+        return Ok(Retention::Forever);
+    }
+    parse_duration(s).map(|d| Retention::from_duration(Some(d)))
+}
+
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
@@ -203,6 +212,25 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retentions() {
+        use engine::rules::retention::Retention;
+        let cases = [
+            ("30d", Ok(Retention::For(Duration::from_secs(30 * 86_400)))),
+            ("90m", Ok(Retention::For(Duration::from_secs(90 * 60)))),
+            ("12h", Ok(Retention::For(Duration::from_secs(12 * 3600)))),
+            ("off", Ok(Retention::Forever)),
+            ("OFF", Ok(Retention::Forever)),
+            ("0", Ok(Retention::Forever)),
+            ("0d", Ok(Retention::Forever)),
+        ];
+        for (given, want) in cases {
+            assert_eq!(parse_retention(given), want, "{given}");
+        }
+        assert!(parse_retention("forever").is_err());
+        assert!(parse_retention("-1d").is_err());
+    }
 
     #[test]
     fn durations() {

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod roles;
 pub mod security;
 pub mod sessions;
+pub mod site_root;
 pub mod startup;
 pub mod state;
 pub mod store_copy;

@@ -67,6 +67,7 @@ fn engine_config(config: &Config) -> Result<EngineConfig, BoxError> {
         disable_after_ms: config.disable_after.as_millis() as i64,
         test_rate_limit: config.test_rate_limit,
         instance_id: config.cluster.instance_id.clone(),
+        retention: config.retention,
         ..EngineConfig::default()
     })
 }
@@ -156,7 +157,12 @@ pub async fn router(
         allowed_hosts: &config.allowed_hosts,
     })?;
     let mut conf = get_configuration(None)?;
-    conf.leptos_options.site_root = config.site_root.clone().into();
+    conf.leptos_options.site_root =
+        crate::site_root::SiteLookup::from_process(config.site_root.as_deref())
+            .resolve()
+            .to_string_lossy()
+            .into_owned()
+            .into();
     conf.leptos_options.output_name = "herald".into();
     let leptos_options = conf.leptos_options;
     let state = AppState {
@@ -279,6 +285,25 @@ pub(crate) async fn housekeeping(engine: Engine, mut stop: watch::Receiver<bool>
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Retention (docs/retention.md): purges expired rows in small batches off the request
+/// path, then rests for the retention's pause; does nothing when the retention is off.
+pub(crate) async fn retention(engine: Engine, mut stop: watch::Receiver<bool>) {
+    let retention = engine.retention();
+    metrics::gauge!("herald_retention_seconds").set(retention.seconds());
+    if retention == engine::rules::retention::Retention::Forever {
+        return;
+    }
+    loop {
+        if let Err(e) = engine.purge_expired().await {
+            tracing::warn!(error = %e, "purging expired rows failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(retention.pause()) => {}
             _ = stop.changed() => return,
         }
     }

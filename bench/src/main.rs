@@ -48,7 +48,6 @@ fn args() -> Args {
         .ok()
         .and_then(|p| p.parent().map(|d| d.to_path_buf()))
         .unwrap_or_default();
-    let profile = if smoke { "debug" } else { "release" };
     let store = val("--store").unwrap_or_else(|| "sqlite".into());
     let out = if store == "postgres" {
         "bench/results/latest-postgres.json"
@@ -59,8 +58,8 @@ fn args() -> Args {
     Args {
         smoke,
         store,
-        herald: val("--herald")
-            .map_or_else(|| format!("target/{profile}/herald").into(), PathBuf::from),
+        // Built beside herald-bench, in the same cargo target folder and profile.
+        herald: val("--herald").map_or_else(|| here.join("herald"), PathBuf::from),
         receiver: val("--receiver")
             .map_or_else(|| here.join("herald-bench-receiver"), PathBuf::from),
         out: val("--out").map_or_else(|| out.into(), PathBuf::from),

@@ -17,6 +17,7 @@ pub struct EventInput {
     #[serde(rename = "type")]
     pub event_type: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub object: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: Value,
@@ -24,12 +25,14 @@ pub struct EventInput {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub metadata: Option<Value>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub source: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub project: Option<String>,
     #[serde(default)]
     pub severity: Option<Severity>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::object::object_opt")]
     pub subject: Option<Subject>,
     /// Unix seconds or RFC 3339; server time when absent.
     #[serde(default)]
@@ -84,8 +87,18 @@ pub struct EventType {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct EventTypeInput {
+    /// Lowercase dotted segments of a-z, 0-9 and `_`, at most 128 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 128,
+            pattern = r"^[a-z0-9_]+(\.[a-z0-9_]+)*$"
+        )
+    )]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub description: String,
     #[serde(default)]
     pub object: Option<String>,

@@ -45,6 +45,38 @@ impl Subject {
     }
 }
 
+/// A subject in a webhook's filters: like [`Subject`], but an unknown key is refused (a
+/// typo such as `"verison"` would otherwise widen the filter to any version).
+#[derive(Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SubjectFilter {
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+impl From<SubjectFilter> for Subject {
+    fn from(f: SubjectFilter) -> Self {
+        Subject {
+            kind: f.kind,
+            id: f.id,
+            name: f.name,
+            version: f.version,
+        }
+    }
+}
+
+fn strict_subjects<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Subject>, D::Error> {
+    let strict: Vec<SubjectFilter> = Deserialize::deserialize(d)?;
+    Ok(strict.into_iter().map(Subject::from).collect())
+}
+
 /// Webhook filters. An empty list means "any".
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
@@ -53,12 +85,29 @@ pub struct Filters {
     pub projects: Vec<String>,
     pub severities: Vec<Severity>,
     pub sources: Vec<String>,
+    #[serde(deserialize_with = "strict_subjects")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<SubjectFilter>))]
     pub subjects: Vec<Subject>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_keys_inside_filter_subjects_are_refused() {
+        let typo = r#"{"subjects": [{"type": "deployment", "verison": "v2"}]}"#;
+        let err = serde_json::from_str::<Filters>(typo).unwrap_err();
+        assert!(err.to_string().contains("verison"), "{err}");
+        let ok =
+            r#"{"subjects": [{"type": "deployment", "id": "d", "name": "n", "version": "v2"}]}"#;
+        assert_eq!(
+            serde_json::from_str::<Filters>(ok).unwrap().subjects[0]
+                .id
+                .as_deref(),
+            Some("d")
+        );
+    }
 
     #[test]
     fn severity_names_round_trip_in_order() {

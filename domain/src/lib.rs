@@ -10,9 +10,11 @@ pub mod delivery;
 pub mod event;
 pub mod filters;
 pub mod format;
+pub mod object;
 pub mod page;
 pub mod retry;
 pub mod webhook;
+pub mod whole;
 
 pub use account::{ApiKey, Scope};
 pub use condition::{
@@ -23,7 +25,7 @@ pub use delivery::{
     SentRequest, TestResult, Trigger,
 };
 pub use event::{Event, EventDetail, EventInput, EventType, EventTypeInput};
-pub use filters::{Filters, Severity, Subject};
+pub use filters::{Filters, Severity, Subject, SubjectFilter};
 pub use format::{ChatFormat, Format};
 pub use page::Page;
 pub use retry::{Backoff, RetryPolicy};

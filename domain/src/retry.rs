@@ -32,9 +32,16 @@ crate::named_enum!(Backoff, "backoff", "exponential or fixed", [
 #[serde(deny_unknown_fields, default)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct RetryPolicy {
+    #[serde(deserialize_with = "crate::whole::whole")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 30))]
     pub max_retries: u32,
     pub backoff: Backoff,
+    #[serde(deserialize_with = "crate::whole::whole")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 100, maximum = 86_400_000))]
     pub initial_delay_ms: u64,
+    /// At least `initial_delay_ms`.
+    #[serde(deserialize_with = "crate::whole::whole")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 100, maximum = 86_400_000))]
     pub max_delay_ms: u64,
 }
 

@@ -29,6 +29,11 @@ pub struct Header {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct HeaderInput {
+    /// An HTTP header name (RFC 9110 token characters).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+    )]
     pub key: String,
     #[serde(default)]
     pub value: Option<String>,
@@ -41,7 +46,12 @@ pub struct HeaderInput {
 #[serde(deny_unknown_fields, default)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct BatchSettings {
+    /// More than 1 only for formats that batch.
+    #[serde(deserialize_with = "crate::whole::whole")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub max_events: u32,
+    #[serde(deserialize_with = "crate::whole::whole")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 60_000))]
     pub max_wait_ms: u64,
 }
 
@@ -130,11 +140,24 @@ impl Webhook {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct WebhookInput {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 128, pattern = r"\S")
+    )]
     pub name: Option<String>,
+    /// An `http` or `https` URL.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^https?://[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[1-9][0-9]{0,3})?([/?#].*)?$"
+        )
+    )]
     pub url: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub description: Option<String>,
     pub active: Option<bool>,
     pub event_types: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::object::object_opt")]
     pub filters: Option<Filters>,
     pub headers: Option<Vec<HeaderInput>>,
     pub format: Option<Format>,
@@ -142,8 +165,12 @@ pub struct WebhookInput {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub settings: Option<Map<String, Value>>,
     pub include_result: Option<bool>,
+    #[serde(default, deserialize_with = "crate::object::object_opt")]
     pub batch: Option<BatchSettings>,
+    #[serde(default, deserialize_with = "crate::object::object_opt")]
     pub retry: Option<RetryPolicy>,
+    #[serde(default, deserialize_with = "crate::whole::whole_opt")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1000, maximum = 30000))]
     pub timeout_ms: Option<u64>,
     /// A CEL expression over the event; "" removes the condition.
     pub condition: Option<String>,

@@ -46,6 +46,8 @@ pub struct EngineConfig {
     pub heartbeat_ms: i64,
     /// An instance silent this long is dead: other instances release its leases.
     pub dead_after_ms: i64,
+    /// How long finished work is kept (`HERALD_RETENTION`, docs/retention.md).
+    pub retention: crate::rules::retention::Retention,
 }
 
 impl Default for EngineConfig {
@@ -63,6 +65,7 @@ impl Default for EngineConfig {
             instance_id: None,
             heartbeat_ms: 2_000,
             dead_after_ms: 10_000,
+            retention: crate::rules::retention::Retention::Forever,
         }
     }
 }

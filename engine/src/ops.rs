@@ -4,7 +4,8 @@
 //! these instead of reaching the store.
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::store::{QueueStats, SessionPool};
+use crate::rules::retention::{Retention, PURGE_BATCH};
+use crate::store::{Purged, QueueStats, SessionPool};
 use domain::{ActivityBucket, DeliveryStatus};
 
 /// What one housekeeping pass removed.
@@ -41,6 +42,44 @@ impl Engine {
             idempotency_keys,
             sessions,
         })
+    }
+
+    /// How long finished work is kept.
+    pub fn retention(&self) -> Retention {
+        self.config().retention
+    }
+
+    /// One purge batch (docs/retention.md) at the engine clock's now; `None` when the
+    /// retention is off. Counts `herald_purged_rows_total{table}`.
+    pub async fn purge_batch(&self) -> Result<Option<Purged>> {
+        let Some(cutoff) = self.retention().cutoff(self.now_ms()) else {
+            return Ok(None);
+        };
+        let purged = self.store().purge_batch(cutoff, PURGE_BATCH).await?;
+        for (table, n) in [
+            ("events", purged.events),
+            ("deliveries", purged.deliveries),
+            ("attempts", purged.attempts),
+        ] {
+            metrics::counter!("herald_purged_rows_total", "table" => table).increment(n);
+        }
+        Ok(Some(purged))
+    }
+
+    /// Purges batch after batch, yielding between them so ingest and the worker get the
+    /// writer, until a batch finds less than a full batch of either kind left.
+    pub async fn purge_expired(&self) -> Result<Purged> {
+        let mut total = Purged::default();
+        while let Some(p) = self.purge_batch().await? {
+            total.events += p.events;
+            total.deliveries += p.deliveries;
+            total.attempts += p.attempts;
+            if p.deliveries < u64::from(PURGE_BATCH) && p.events < u64::from(PURGE_BATCH) {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        Ok(total)
     }
 
     /// Deliveries waiting, and the due time of the oldest.

@@ -14,6 +14,8 @@ use crate::state::AppState;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKey {
+    /// 1–100 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     /// What the key may do; `manage` when omitted.
     pub scope: Option<Scope>,

@@ -13,23 +13,37 @@ use super::{query, List};
 use crate::state::AppState;
 
 #[derive(Deserialize, Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LogQuery {
     /// pending, delivering, retrying, succeeded or failed
+    #[param(value_type = DeliveryStatus, nullable = false)]
     pub status: Option<String>,
+    #[param(nullable = false)]
     pub event_type: Option<String>,
-    /// RFC 3339 or unix seconds
+    /// RFC 3339 time or unix seconds
+    #[param(nullable = false, format = DateTime)]
     pub since: Option<String>,
+    /// RFC 3339 time or unix seconds
+    #[param(nullable = false, format = DateTime)]
     pub until: Option<String>,
+    /// 1–200, default 50 (0 is read as 1, more than 200 as 200).
+    #[param(nullable = false, minimum = 0, maximum = 4294967295_f64)]
     pub limit: Option<u32>,
+    #[param(nullable = false)]
     pub cursor: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetryFailedRequest {
+    /// RFC 3339 time or unix seconds.
+    #[schema(format = DateTime)]
     pub since: String,
+    /// RFC 3339 time or unix seconds; now when absent.
+    #[schema(format = DateTime)]
     pub until: Option<String>,
+    /// Event type names or patterns (`*`, `prefix.*`); all when empty.
     #[serde(default)]
     pub event_types: Vec<String>,
 }
@@ -87,7 +101,7 @@ pub async fn list_for_webhook(
 /// Re-queues every failed delivery of the webhook created in the window (at most 10 000).
 #[utoipa::path(post, path = "/webhooks/{id}/retry-failed", tag = "deliveries", params(("id" = String, Path)),
     request_body = RetryFailedRequest, security(("api_key" = ["manage"])),
-    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = RetryFailedAnswer), (status = 422, body = Problem)))]
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = RetryFailedAnswer), (status = 409, description = "the webhook is inactive", body = Problem), (status = 422, body = Problem)))]
 pub async fn retry_failed(
     State(state): State<AppState>,
     _caller: Caller<scope::Manage>,

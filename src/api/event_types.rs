@@ -1,30 +1,31 @@
 //! The event-type catalog: list it, add a type (`engine::usecases::event_types`).
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use domain::{EventType, EventTypeInput};
-use serde::Serialize;
 
 use super::error::{ApiResult, Problem};
 use super::extract::{scope, ApiJson, Caller};
+use super::{query, List, PageQuery};
 use crate::state::AppState;
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct EventTypes {
-    pub data: Vec<EventType>,
-}
-
-/// The event-type catalog.
-#[utoipa::path(get, path = "/event-types", tag = "event types", security(("api_key" = ["manage"])),
-    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = EventTypes)))]
+/// The event-type catalog by name, a page at a time (`next_cursor` continues it).
+#[utoipa::path(get, path = "/event-types", tag = "event types", params(PageQuery), security(("api_key" = ["manage"])),
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = List<EventType>)))]
 pub async fn list_types(
     State(state): State<AppState>,
     _caller: Caller<scope::Manage>,
-) -> ApiResult<Json<EventTypes>> {
-    Ok(Json(EventTypes {
-        data: state.engine.list_event_types().await?,
-    }))
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<List<EventType>>> {
+    let q: PageQuery = query(raw.as_deref())?;
+    Ok(Json(
+        state
+            .engine
+            .list_event_types_page(q.limit(), q.cursor.as_deref())
+            .await?
+            .into(),
+    ))
 }
 
 /// Adds an event type to the catalog.

@@ -3,6 +3,8 @@
 //! annotations, so a route cannot be missing from `openapi.json`.
 mod api_keys;
 mod deliveries;
+pub mod doc_errors;
+mod doc_shapes;
 pub mod error;
 mod event_types;
 mod events;
@@ -45,7 +47,7 @@ impl Modify for BearerAuth {
 
 /// Every route with its OpenAPI description.
 pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(events::ingest))
         .routes(routes!(events::get_event))
         .routes(routes!(webhooks::list, webhooks::create))
@@ -66,16 +68,28 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(event_types::list_types, event_types::create_type))
         .routes(routes!(api_keys::list, api_keys::create))
         .routes(routes!(api_keys::revoke))
-        .split_for_parts()
+        .split_for_parts();
+    // After the routes are in: every operation gets the shared error answers.
+    doc_errors::ErrorResponses.modify(&mut doc);
+    doc_shapes::apply(&mut doc);
+    (router, doc)
 }
 
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented().1
+/// The published document (`GET /api/v1/openapi.json`): the annotations' document with
+/// the constraints utoipa's types cannot hold written in as JSON (`doc_shapes::apply_json`).
+pub fn openapi() -> serde_json::Value {
+    published(documented().1)
+}
+
+fn published(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut json = serde_json::to_value(doc).expect("the OpenAPI document serializes");
+    doc_shapes::apply_json(&mut json);
+    json
 }
 
 pub fn router() -> Router<AppState> {
     let (api, doc) = documented();
-    let doc = std::sync::Arc::new(doc);
+    let doc = std::sync::Arc::new(published(doc));
     api.route(
         "/openapi.json",
         get(move || async move { Json(doc.as_ref().clone()) }),
@@ -87,10 +101,14 @@ pub fn router() -> Router<AppState> {
 
 /// `?limit=&cursor=` of list endpoints.
 #[derive(Deserialize, Debug, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
-    /// At most 200; default 50.
+    /// 1–200, default 50 (0 is read as 1, more than 200 as 200).
+    #[param(nullable = false, minimum = 0, maximum = 4294967295_f64)]
     pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    #[param(nullable = false)]
     pub cursor: Option<String>,
 }
 

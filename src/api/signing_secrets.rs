@@ -16,6 +16,8 @@ pub struct SecretAnswer {
 #[serde(deny_unknown_fields)]
 pub struct RotateRequest {
     /// How long the previous secret keeps signing (0 to 7 days; default 24 h).
+    #[serde(default, deserialize_with = "domain::whole::whole_opt")]
+    #[schema(minimum = 0, maximum = 604_800_000)]
     pub grace_period_ms: Option<i64>,
 }
 
@@ -43,11 +45,13 @@ pub async fn rotate_secret(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<SecretAnswer>> {
-    let req: RotateRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        RotateRequest::default()
-    } else {
-        super::extract::parse(&body)?
-    };
+    // No body, or `null` (the documented body is optional and nullable): the defaults.
+    let req: RotateRequest =
+        if body.iter().all(u8::is_ascii_whitespace) || body.trim_ascii() == b"null" {
+            RotateRequest::default()
+        } else {
+            super::extract::parse(&body)?
+        };
     Ok(Json(SecretAnswer {
         secret: state.engine.rotate_secret(&id, req.grace_period_ms).await?,
     }))

@@ -13,6 +13,7 @@ use crate::state::AppState;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TestRequest {
+    /// An event type of the catalog.
     pub event_type: String,
     #[schema(value_type = Option<Object>)]
     pub payload: Option<Value>,
@@ -21,6 +22,10 @@ pub struct TestRequest {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ValidateRequest {
+    /// An `http` or `https` URL.
+    #[schema(
+        pattern = r"^https?://[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[1-9][0-9]{0,3})?([/?#].*)?$"
+    )]
     pub url: String,
     #[serde(default)]
     pub headers: Vec<HeaderInput>,

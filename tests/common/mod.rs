@@ -239,3 +239,24 @@ pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
         .and_then(|v| v.split(';').next())
         .map(str::to_string)
 }
+
+/// Signs in to the console as admin through the real login server function; answers a
+/// client that does not follow redirects and the `herald_session=…` cookie.
+pub async fn console_session(app: &TestApp) -> (reqwest::Client, String) {
+    use leptos::server_fn::ServerFn;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = client
+        .post(format!("{}{}", app.base, app::auth::Login::PATH))
+        .header("origin", &app.base)
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username=admin&password={ADMIN_PASSWORD}"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = session_cookie(&login).expect("a session cookie");
+    (client, cookie)
+}

@@ -1,5 +1,5 @@
-//! Server functions of the settings page: API keys (a new key is shown once) and the
-//! account.
+//! Server functions of the settings page: API keys (a new key is shown once), the
+//! account, and the retention in force.
 use leptos::prelude::*;
 
 use crate::dto::*;
@@ -35,4 +35,12 @@ pub async fn revoke_api_key(id: String) -> Result<(), ConsoleError> {
     use crate::server::{engine, require_user};
     require_user().await?;
     Ok(engine()?.revoke_api_key(&id).await?)
+}
+
+/// How long events, finished deliveries and attempts are kept (`HERALD_RETENTION`).
+#[server(prefix = "/console-api")]
+pub async fn retention_setting() -> Result<String, ConsoleError> {
+    use crate::server::{engine, require_user};
+    require_user().await?;
+    Ok(engine()?.retention().label())
 }

@@ -1,9 +1,10 @@
 //! `/settings`: API keys (create with a scope — the key is shown once —, list with
-//! prefix, scope, created and last used, revoke) and the admin password.
+//! prefix, scope, created and last used, revoke), the admin password, and the data
+//! retention in force.
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::keys::{list_api_keys, CreateApiKey, RevokeApiKey};
+use crate::api::keys::{list_api_keys, retention_setting, CreateApiKey, RevokeApiKey};
 use crate::auth::ChangePassword;
 use crate::components::fields::{error_id, field_errors, invalid, ActionError, FieldError};
 use crate::dto::{show_opt_time, show_time, ApiKey};
@@ -81,8 +82,36 @@ pub fn SettingsPage() -> impl IntoView {
             </Transition>
         </section>
         <PasswordCard/>
+        <RetentionCard/>
     }
     .into_any()
+}
+
+/// The retention is set where Herald starts (`HERALD_RETENTION`), so it is shown, not edited.
+#[component]
+fn RetentionCard() -> impl IntoView {
+    let retention = Resource::new(|| (), |_| retention_setting());
+    view! {
+        <section class="card" aria-labelledby="retention-title">
+            <h2 id="retention-title">"Data retention"</h2>
+            <Transition fallback=loading>
+                {move || Suspend::new(async move {
+                    match retention.await {
+                        Ok(label) => view! {
+                            <p>
+                                "Events, finished deliveries and their attempts are kept for "
+                                <strong data-testid="retention">{label}</strong>
+                                "; pending deliveries and their events are always kept."
+                            </p>
+                            <p class="hint">"Set with " <code>"HERALD_RETENTION"</code> " (e.g. 30d, 12h, off) when Herald starts."</p>
+                        }
+                        .into_any(),
+                        Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
 }
 
 #[component]

@@ -189,6 +189,16 @@ def test_list_follows_every_page(client: Herald, make_webhook, event_type: str) 
     assert [i for i in paged if i in mine] == list(reversed(mine))
 
 
+def test_event_types_list_follows_every_page(client: Herald, event_type: str) -> None:
+    first = client.event_types.list_page(limit=2)
+    assert len(first.data) == 2 and first.next_cursor == first.data[-1].name
+    everything = client.event_types.list(limit=2)
+    names = [t.name for t in everything]
+    assert event_type in names
+    assert names == sorted(set(names))
+    assert names == [t.name for t in client.event_types.list()]
+
+
 def test_test_send_and_validate(client: Herald, receiver: Receiver, make_webhook, event_type: str) -> None:
     w = make_webhook([event_type])
     result = client.webhooks.test(w.id, "evaluation.failed")

@@ -32,6 +32,8 @@ pub struct Received {
     pub headers: Vec<(String, String)>,
     /// At most [`MAX_RESPONSE_BODY`] bytes, lossily decoded as UTF-8.
     pub body: String,
+    /// The body went on past [`MAX_RESPONSE_BODY`]; only its start is in `body`.
+    pub body_cut: bool,
     pub retry_after: Option<String>,
 }
 
@@ -192,11 +194,16 @@ impl Sender {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         let mut body: Vec<u8> = Vec::new();
-        while body.len() < MAX_RESPONSE_BODY {
+        let mut body_cut = false;
+        loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
                     let room = MAX_RESPONSE_BODY - body.len();
                     body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if chunk.len() > room {
+                        body_cut = true;
+                        break;
+                    }
                 }
                 Ok(None) => break,
                 // The status already arrived; a broken or slow body does not change it.
@@ -207,6 +214,7 @@ impl Sender {
             status,
             headers,
             body: String::from_utf8_lossy(&body).into_owned(),
+            body_cut,
             retry_after,
         })
     }

@@ -8,13 +8,13 @@ use bytes::Bytes;
 
 use crate::engine::Engine;
 use crate::ids;
-use crate::net::sender::{Failure, Outbound, Sent};
+use crate::net::sender::{Failure, Outbound, Received, Sent, MAX_RESPONSE_BODY};
 use crate::payload::{self, Shape};
 use crate::records::{AttemptRecord, DeliveryUpdate, StoredWebhook};
-use crate::rules::classify::Outcome;
+use crate::rules::classify::{ErrorKind, Outcome};
 use crate::rules::outcome::{decide, health_effect, OnFailure, Transition};
 use crate::rules::{redact, signing};
-use domain::{ErrorKind, Event, Trigger};
+use domain::{Event, Trigger};
 
 /// What recorded request headers show instead of a protected value.
 pub const MASK: &str = "••••••";
@@ -291,6 +291,11 @@ pub async fn run(engine: &Engine, plan: AttemptPlan<'_>) -> crate::error::Result
         (None, Some(s)) if !domain::is_success(s) => Some(format!("HTTP {s}")),
         _ => None,
     };
+    // The status decides the outcome; a body cut at the cap is only noted on the attempt
+    // (docs/delivery.md#responses).
+    let noted = error
+        .clone()
+        .or_else(|| sent.result.as_ref().ok().and_then(body_cut_note));
     let record = AttemptRecord {
         id: prepared.request_id.clone(),
         delivery_id: delivery_id.to_string(),
@@ -308,8 +313,8 @@ pub async fn run(engine: &Engine, plan: AttemptPlan<'_>) -> crate::error::Result
             .map(|r| serde_json::to_string(&r.headers))
             .transpose()?,
         response_body: sent.result.as_ref().ok().map(|r| r.body.clone()),
-        error_kind: error.as_ref().map(|f| f.kind),
-        error_message: error.as_ref().map(|f| f.message.clone()),
+        error_kind: noted.as_ref().map(|f| f.kind),
+        error_message: noted.map(|f| f.message),
         next_retry_at: due_at,
         trigger,
     };
@@ -329,5 +334,17 @@ pub async fn run(engine: &Engine, plan: AttemptPlan<'_>) -> crate::error::Result
         update,
         prepared,
         sent,
+    })
+}
+
+/// `body_too_large` for a response whose body went on past the cap.
+fn body_cut_note(r: &Received) -> Option<Failure> {
+    r.body_cut.then(|| Failure {
+        kind: ErrorKind::BodyTooLarge,
+        message: format!(
+            "the response body passed {} KiB; its first {} KiB are kept",
+            MAX_RESPONSE_BODY / 1024,
+            MAX_RESPONSE_BODY / 1024
+        ),
     })
 }

@@ -22,7 +22,8 @@ pub enum Verdict {
 
 /// 2xx succeed; connect/dns/tls/timeout/http errors and 408, 425, 429, 5xx
 /// retry; 410 fails and disables; everything else (1xx, 3xx, other 4xx,
-/// out-of-range codes, blocked, body_too_large) fails.
+/// out-of-range codes, blocked) fails. `body_too_large` always comes with a status,
+/// which decides (docs/delivery.md#responses); alone it would fail.
 pub fn classify(outcome: &Outcome) -> Verdict {
     match *outcome {
         Outcome::Status(s) if domain::is_success(s) => Verdict::Succeeded,

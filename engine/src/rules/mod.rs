@@ -10,6 +10,7 @@ pub mod origin;
 pub mod outcome;
 pub mod ratelimit;
 pub mod redact;
+pub mod retention;
 pub mod retry;
 pub mod scopes;
 pub mod signing;

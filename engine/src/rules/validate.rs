@@ -120,7 +120,9 @@ pub fn check_headers(
             Some(v) if v.chars().any(|c| c.is_control() && c != '\t') => {
                 errors.add(vfield, "must not contain control characters")
             }
-            Some(v) if v.len() > 4096 => errors.add(vfield, "must be at most 4096 bytes"),
+            Some(v) if v.chars().count() > 4096 => {
+                errors.add(vfield, "must be at most 4096 characters")
+            }
             Some(_) => {}
             None if h.protected && existing_protected(key) => {}
             None => errors.add(vfield, "is required"),
@@ -183,7 +185,7 @@ pub fn check_settings(
             errors.add(format!("settings.{k}"), "unknown setting");
         } else if !v
             .as_str()
-            .is_some_and(|s| !s.trim().is_empty() && s.len() <= 64)
+            .is_some_and(|s| !s.trim().is_empty() && s.chars().count() <= 64)
         {
             errors.add(
                 "settings.routing_key",

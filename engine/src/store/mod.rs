@@ -165,6 +165,11 @@ pub trait QueueStore: Send + Sync {
     /// The earliest due time of a delivery waiting in the table.
     async fn next_due(&self) -> Result<Option<i64>>;
     async fn prune_idempotency_keys(&self, older_than: i64) -> Result<u64>;
+    /// One purge batch in one transaction (docs/retention.md): up to `limit` finished
+    /// (succeeded or failed) deliveries last changed before `cutoff`, with their attempts,
+    /// then up to `limit` events that arrived before `cutoff` and that no delivery still
+    /// names. Pending, delivering and retrying deliveries, and their events, stay.
+    async fn purge_batch(&self, cutoff: i64, limit: u32) -> Result<Purged>;
 }
 
 /// Reading what happened: events, deliveries and attempts.
@@ -290,6 +295,20 @@ pub struct ResendStart {
     pub webhook_id: String,
     pub attempt: u32,
     pub status: DeliveryStatus,
+}
+
+/// What one purge batch removed, by table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Purged {
+    pub events: u64,
+    pub deliveries: u64,
+    pub attempts: u64,
+}
+
+impl Purged {
+    pub fn total(&self) -> u64 {
+        self.events + self.deliveries + self.attempts
+    }
 }
 
 /// Deliveries waiting, and the due time of the oldest.

@@ -105,11 +105,6 @@ impl Engine {
         if until_ms.is_none() {
             errors.add("until", "must be an RFC 3339 time or unix seconds");
         }
-        if let (Some(s), Some(u)) = (since_ms, until_ms) {
-            if u <= s {
-                errors.add("until", "must be after since");
-            }
-        }
         if event_types.len() > MAX_RETRY_TYPES {
             errors.add(
                 "event_types",
@@ -127,6 +122,10 @@ impl Engine {
             return Err(EngineError::Conflict(
                 "the webhook is inactive; activate it before retrying".into(),
             ));
+        }
+        // A window that ends before it starts holds nothing: nothing is re-queued.
+        if until_ms <= since_ms {
+            return Ok(0);
         }
         let now = self.now_ms();
         let n = self

@@ -106,7 +106,7 @@ impl Engine {
         }
         let created_ms = match &input.created {
             None | Some(Value::Null) => Some(now),
-            Some(Value::Number(n)) => n.as_i64().map(|s| s * 1000),
+            Some(Value::Number(n)) => whole_seconds(n).and_then(|s| s.checked_mul(1000)),
             Some(Value::String(s)) => parse_time(s),
             Some(_) => None,
         };
@@ -123,7 +123,7 @@ impl Engine {
         ] {
             if value
                 .as_ref()
-                .is_some_and(|v| v.is_empty() || v.len() > 200)
+                .is_some_and(|v| v.is_empty() || v.chars().count() > 200)
             {
                 errors.add(format!("{prefix}{field}"), "must be 1 to 200 characters");
             }
@@ -158,4 +158,13 @@ impl Engine {
         let deliveries = self.store().deliveries_of_event(id).await?;
         Ok(EventDetail { event, deliveries })
     }
+}
+
+/// Unix seconds as JSON gives them: `1700000000` or `1700000000.0`.
+fn whole_seconds(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
+            .map(|f| f as i64)
+    })
 }

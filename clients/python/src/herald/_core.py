@@ -364,8 +364,8 @@ def get_event(event_id: str) -> Call:
     return Call("GET", f"/events/{_seg(event_id)}", parse=_one(Event))
 
 
-def list_event_types() -> Call:
-    return Call("GET", "/event-types", parse=_many(EventType))
+def list_event_types(limit: Optional[int], cursor: Optional[str]) -> Call:
+    return Call("GET", "/event-types", params=_drop_none({"limit": limit, "cursor": cursor}), parse=_page(EventType))
 
 
 def create_event_type(

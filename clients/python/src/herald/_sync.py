@@ -415,8 +415,21 @@ class Deliveries(_Resource):
 class EventTypes(_Resource):
     """The event-type catalog."""
 
-    def list(self) -> List[EventType]:
-        return self._client._run(core.list_event_types())  # type: ignore[no-any-return]
+    def list(self, *, limit: Optional[int] = None) -> List[EventType]:
+        """The whole catalog by name, following ``next_cursor`` through every page of
+        ``limit`` (server default 50, at most 200)."""
+        out: List[EventType] = []
+        cursor: Optional[str] = None
+        while True:
+            page = self.list_page(limit=limit, cursor=cursor)
+            out.extend(page.data)
+            if not page.next_cursor:
+                return out
+            cursor = page.next_cursor
+
+    def list_page(self, *, limit: Optional[int] = None, cursor: Optional[str] = None) -> Page[EventType]:
+        """One page of the catalog, by name."""
+        return self._client._run(core.list_event_types(limit, cursor))  # type: ignore[no-any-return]
 
     def create(
         self,

@@ -12,6 +12,7 @@ mod ingest;
 mod instances;
 mod listen;
 mod logs;
+mod purge;
 mod queue;
 mod record;
 mod webhooks;

@@ -309,4 +309,8 @@ impl QueueStore for PgStore {
                 .rows_affected(),
         )
     }
+
+    async fn purge_batch(&self, cutoff: i64, limit: u32) -> Result<crate::store::Purged> {
+        super::purge::purge_batch(self, cutoff, limit).await
+    }
 }

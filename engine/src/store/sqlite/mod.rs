@@ -9,6 +9,7 @@ pub(crate) mod dump;
 mod fanout_write;
 mod health;
 mod logs;
+mod purge;
 mod queue;
 mod webhooks;
 

@@ -351,6 +351,10 @@ impl QueueStore for SqliteStore {
         )
     }
 
+    async fn purge_batch(&self, cutoff: i64, limit: u32) -> Result<crate::store::Purged> {
+        super::purge::purge_batch(self, cutoff, limit).await
+    }
+
     /// Gives back the deliveries a worker holds (graceful shutdown).
     async fn release_lease(&self, token: &str, now: i64) -> Result<u64> {
         Ok(sqlx::query(

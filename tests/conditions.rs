@@ -193,6 +193,12 @@ async fn condition_check_and_validation_over_rest() {
     assert!(doc["paths"]["/webhooks/condition-check"]["post"].is_object());
     let props = &doc["components"]["schemas"]["Webhook"]["properties"];
     assert!(props["condition"].is_object() && props["redact"].is_object());
-    let input = &doc["components"]["schemas"]["WebhookInput"]["properties"];
-    assert!(input["condition"].is_object() && input["redact"].is_object());
+    // The create schema is `allOf` the fields and the rules that depend on `format`.
+    let schemas = &doc["components"]["schemas"];
+    for input in [
+        &schemas["WebhookInput"]["properties"],
+        &schemas["WebhookCreate"]["allOf"][0]["properties"],
+    ] {
+        assert!(input["condition"].is_object() && input["redact"].is_object());
+    }
 }

@@ -9,8 +9,20 @@ use utoipa::openapi::{OpenApi, Ref, RefOr};
 /// What the document promises an `http(s)` URL looks like (the server takes more).
 pub const URL_PATTERN: &str = r"^https?://[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[1-9][0-9]{0,3})?([/?#].*)?$";
 
-/// Literal template text: no `{{`, `{%` or `{#` (a lone `{` is text).
-const TEMPLATE_PATTERN: &str = r"^([^{]|\{[^{%#])*\{?$";
+/// Literal template text that renders to something: not blank, and no `{{`, `{%` or `{#`
+/// (a lone `{` is text).
+const TEMPLATE_PATTERN: &str = r"^\s*([^{\s]|\{[^{%#]|\{$)([^{]|\{[^{%#])*\{?$";
+
+/// A condition the document promises is valid: empty (none), or one comparison of a `data`
+/// field with a number. The server takes the whole Common Expression Language
+/// (docs/conditions.md) and answers 422 with the position for anything it cannot compile.
+const CONDITION_PATTERN: &str =
+    r"^(|data\.[a-z_]{1,20} (<|>|<=|>=|==|!=) [0-9]{1,6}(\.[0-9]{1,3})?)$";
+
+/// A redaction path (docs/conditions.md#redaction): `data` or `metadata`, then keys of
+/// ASCII letters, digits, `_` and `-`, `[n]` or `[*]` (the server also takes non-ASCII
+/// letters in keys).
+const REDACT_PATH_PATTERN: &str = r"^(data|metadata)(\.[A-Za-z0-9_-]+|\[(\*|[0-9]{1,9})\])+$";
 
 /// What depends on `format` (docs/api.md#webhooks), written into the published JSON
 /// (utoipa's types hold no `const` or `propertyNames`): templates only for the chat
@@ -36,13 +48,30 @@ pub fn apply_json(doc: &mut serde_json::Value) {
             ]}}},
         ]},
     ]);
-    for name in ["WebhookInput", "WebhookCreate"] {
-        let slot = &mut doc["components"]["schemas"][name];
+    // A PATCH is checked merged with the stored webhook, which the document cannot see, so
+    // the rules that depend on `format` are promised for creation only; a PATCH that passes
+    // the schema may still be a 422 for the webhook it changes (docs/api.md#openapi).
+    {
+        let slot = &mut doc["components"]["schemas"]["WebhookCreate"];
         if slot.is_object() {
             let mut all = vec![slot.take()];
             all.extend(rules.as_array().cloned().unwrap_or_default());
             *slot = serde_json::json!({"allOf": all});
         }
+    }
+    // The condition check needs an event (as `POST /events` takes it) or at least one
+    // catalog event type.
+    let check = &mut doc["components"]["schemas"]["ConditionCheck"];
+    if check.is_object() {
+        check["properties"]["event"] = serde_json::json!({"anyOf": [
+            {"$ref": "#/components/schemas/EventInput"}, {"type": "null"}]});
+        // Names or patterns; one that matches no catalog type yields no sample.
+        check["properties"]["event_types"] =
+            serde_json::json!({"type": "array", "items": {"type": "string"}});
+        check["anyOf"] = serde_json::json!([
+            {"required": ["event"], "properties": {"event": {"$ref": "#/components/schemas/EventInput"}}},
+            {"required": ["event_types"], "properties": {"event_types": {"minItems": 1}}},
+        ]);
     }
     // A subject filter sets at least one of its fields to a string (possibly empty).
     let fields = ["type", "id", "name", "version"];
@@ -62,10 +91,11 @@ pub fn apply_json(doc: &mut serde_json::Value) {
         .iter()
         .map(|t| t.name.to_string())
         .collect();
-    for name in ["WebhookInput", "WebhookCreate"] {
-        let templates =
-            &mut doc["components"]["schemas"][name]["allOf"][0]["properties"]["templates"];
-        if templates.is_object() {
+    for pointer in [
+        "/components/schemas/WebhookInput/properties/templates",
+        "/components/schemas/WebhookCreate/allOf/0/properties/templates",
+    ] {
+        if let Some(templates) = doc.pointer_mut(pointer).filter(|t| t.is_object()) {
             templates["propertyNames"] = serde_json::json!({"enum": names});
         }
     }
@@ -123,7 +153,7 @@ pub fn apply(openapi: &mut OpenApi) {
         header.properties.insert(
             "value".into(),
             schema(serde_json::json!({"type": "string", "maxLength": 4096,
-                "pattern": "^[^\\r\\n\\u0000]*$"})),
+                "pattern": "^[^\\u0000-\\u0008\\u000A-\\u001F\\u007F-\\u009F]*$"})),
         );
         if !header.required.iter().any(|r| r == "value") {
             header.required.push("value".into());
@@ -171,6 +201,29 @@ pub fn apply(openapi: &mut OpenApi) {
                 "additionalProperties": false,
                 "description": "Format settings: `routing_key` (pagerduty, required there).",
             })),
+        );
+    }
+    let condition = |types: serde_json::Value| {
+        schema(serde_json::json!({"type": types, "maxLength": 1000,
+            "pattern": CONDITION_PATTERN,
+            "description": "A CEL expression over the event (docs/conditions.md); empty for none. \
+                The pattern shows a form that is always valid; the whole language is accepted."}))
+    };
+    for (name, types) in [
+        ("WebhookInput", serde_json::json!(["string", "null"])),
+        ("ConditionCheck", serde_json::json!("string")),
+    ] {
+        if let Some(RefOr::T(Schema::Object(o))) = schemas.get_mut(name) {
+            if o.properties.contains_key("condition") {
+                o.properties.insert("condition".into(), condition(types));
+            }
+        }
+    }
+    if let Some(RefOr::T(Schema::Object(redaction))) = schemas.get_mut("Redaction") {
+        redaction.properties.insert(
+            "path".into(),
+            schema(serde_json::json!({"type": "string", "maxLength": 256,
+                "pattern": REDACT_PATH_PATTERN})),
         );
     }
     if let Some(RefOr::T(Schema::Object(input))) = schemas.get("WebhookInput").cloned() {

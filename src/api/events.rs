@@ -27,7 +27,7 @@ pub struct IngestAnswer {
 /// and their deliveries are durable.
 #[utoipa::path(post, path = "/events", tag = "events",
     request_body(content = EventInput, description = "one event, or {\"events\": [...]}"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "dedups for 24 h; 1 to 255 visible ASCII characters (422 otherwise)")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "dedups for 24 h; 1 to 255 visible ASCII characters (422 otherwise)")),
     security(("api_key" = ["ingest"])),
     responses((status = 403, body = Problem, description = "the API key's scope is narrower than `ingest`"), (status = 202, body = IngestAnswer), (status = 422, body = super::error::Problem)))]
 pub async fn ingest(

@@ -4,6 +4,7 @@
 //! stall delivery. Here at most `threads` hashes run at once, on dedicated threads, with
 //! at most `queue` waiting; beyond that a request is refused at once ([`Busy`]) instead of
 //! queueing without bound. Each thread owns one Argon2 working memory (`passwords`).
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 
@@ -26,20 +27,23 @@ type Work = Box<dyn FnOnce(&mut Memory) + Send>;
 #[derive(Clone)]
 pub struct Hasher {
     tx: SyncSender<Work>,
+    /// Work sent and not yet taken by a thread.
+    waiting: Arc<AtomicUsize>,
 }
 
 impl Hasher {
     pub fn start(threads: usize, queue: usize) -> Hasher {
         let (tx, rx) = sync_channel::<Work>(queue);
         let rx = Arc::new(Mutex::new(rx));
+        let waiting = Arc::new(AtomicUsize::new(0));
         for n in 0..threads.max(1) {
-            let rx = rx.clone();
+            let (rx, waiting) = (rx.clone(), waiting.clone());
             std::thread::Builder::new()
                 .name(format!("herald-hash-{n}"))
-                .spawn(move || run(&rx))
+                .spawn(move || run(&rx, &waiting))
                 .expect("a hashing thread starts");
         }
-        Hasher { tx }
+        Hasher { tx, waiting }
     }
 
     /// Runs `f` on a hashing thread, with that thread's Argon2 memory, and returns its
@@ -52,19 +56,35 @@ impl Hasher {
         let work: Work = Box::new(move |memory| {
             let _ = reply.send(f(memory));
         });
+        // Counted before sending, so a thread never sees its work and a zero count.
+        self.waiting.fetch_add(1, Ordering::AcqRel);
         match self.tx.try_send(work) {
             Ok(()) => answer.await.map_err(|_| Busy),
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => Err(Busy),
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                self.waiting.fetch_sub(1, Ordering::AcqRel);
+                Err(Busy)
+            }
         }
     }
 }
 
-fn run(rx: &Mutex<Receiver<Work>>) {
+/// Serves work until every handle is gone. The thread keeps its Argon2 memory while work
+/// is waiting (a burst of sign-ins reuses it) and gives it back before it waits idle, so
+/// an idle server does not hold 19 MiB for the hash it made at start.
+fn run(rx: &Mutex<Receiver<Work>>, waiting: &AtomicUsize) {
     let mut memory = Memory::default();
     loop {
+        if waiting.load(Ordering::Acquire) == 0 {
+            memory = Memory::default();
+        }
         let next = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
         match next {
-            Ok(work) => work(&mut memory),
+            Ok(work) => {
+                let _ = waiting.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                    Some(n.saturating_sub(1))
+                });
+                work(&mut memory)
+            }
             Err(_) => return,
         }
     }
@@ -101,5 +121,42 @@ mod tests {
             }
         };
         assert_eq!(answer, Ok(2));
+    }
+
+    #[tokio::test]
+    async fn memory_is_kept_through_a_burst_and_given_back_when_idle() {
+        let hasher = Hasher::start(1, 4);
+        let hash = |m: &mut Memory| drop(crate::passwords::hash("pw", m).unwrap());
+        hasher.run(hash).await.unwrap();
+        // Nothing was waiting: the thread gave its 19 MiB back before waiting idle.
+        assert_eq!(hasher.run(|m| m.held_blocks()).await, Ok(0));
+
+        // Work queued behind a hash finds the memory still there.
+        let (go, wait) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started) = oneshot::channel::<()>();
+        let first = tokio::spawn({
+            let hasher = hasher.clone();
+            async move {
+                hasher
+                    .run(move |m| {
+                        hash(m);
+                        let _ = started_tx.send(());
+                        let _ = wait.recv();
+                    })
+                    .await
+            }
+        });
+        started.await.unwrap();
+        let second = tokio::spawn({
+            let hasher = hasher.clone();
+            async move { hasher.run(|m| m.held_blocks()).await }
+        });
+        // The second is queued (counted) before the first is let go.
+        while hasher.waiting.load(Ordering::Acquire) == 0 {
+            tokio::task::yield_now().await;
+        }
+        go.send(()).unwrap();
+        first.await.unwrap().unwrap();
+        assert!(second.await.unwrap().unwrap() > 0);
     }
 }

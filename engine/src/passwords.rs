@@ -15,6 +15,12 @@ const MAX_BLOCKS: usize = 64 * 1024;
 pub struct Memory(Vec<Block>);
 
 impl Memory {
+    /// Argon2 blocks held (1 KiB each).
+    #[cfg(test)]
+    pub(crate) fn held_blocks(&self) -> usize {
+        self.0.len()
+    }
+
     fn blocks(&mut self, n: usize) -> &mut [Block] {
         if self.0.len() < n {
             self.0.resize(n, Block::new());

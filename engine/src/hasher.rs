@@ -128,8 +128,17 @@ mod tests {
         let hasher = Hasher::start(1, 4);
         let hash = |m: &mut Memory| drop(crate::passwords::hash("pw", m).unwrap());
         hasher.run(hash).await.unwrap();
-        // Nothing was waiting: the thread gave its 19 MiB back before waiting idle.
-        assert_eq!(hasher.run(|m| m.held_blocks()).await, Ok(0));
+        // Once the thread has waited idle (nothing queued behind its work), its 19 MiB are
+        // gone. A probe sent before the thread reached its wait counts as queued work and
+        // finds the memory kept, so probe until one arrives after the wait.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while hasher.run(|m| m.held_blocks()).await != Ok(0) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the memory is never given back"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
 
         // Work queued behind a hash finds the memory still there.
         let (go, wait) = std::sync::mpsc::channel::<()>();

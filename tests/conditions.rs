@@ -6,7 +6,6 @@
 mod common;
 
 use common::*;
-use leptos::server_fn::ServerFn;
 use serde_json::json;
 
 const CANARY: &str = "canary-prompt-5b1e77";
@@ -21,29 +20,6 @@ async fn attempt_bodies(app: &TestApp) -> Vec<String> {
         let pool = sqlx::SqlitePool::connect(&app.db.url).await.unwrap();
         sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap()
     }
-}
-
-/// A console session cookie for the admin.
-async fn sign_in(app: &TestApp, client: &reqwest::Client) -> String {
-    let res = client
-        .post(format!("{}{}", app.base, app::auth::Login::PATH))
-        .header("origin", &app.base)
-        .header("sec-fetch-site", "same-origin")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("username=admin&password={ADMIN_PASSWORD}"))
-        .send()
-        .await
-        .unwrap();
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("herald_session="))
-        .expect("a session cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -118,11 +94,7 @@ async fn conditions_route_and_the_canary_stays_in_herald() {
     assert_eq!(bodies.len(), 1);
     assert!(bodies.iter().all(|b| !b.contains(CANARY)), "{bodies:?}");
 
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let cookie = sign_in(&app, &client).await;
+    let (client, cookie) = console_session(&app).await;
     let page = client
         .get(format!("{}/deliveries/{delivery}", app.base))
         .header("cookie", &cookie)

@@ -16,29 +16,7 @@ struct Browser {
 
 impl Browser {
     async fn sign_in(app: &TestApp) -> Browser {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let res = client
-            .post(format!("{}{}", app.base, app::auth::Login::PATH))
-            .header("origin", &app.base)
-            .header("sec-fetch-site", "same-origin")
-            .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
-            .send()
-            .await
-            .unwrap();
-        let cookie = res
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("herald_session="))
-            .expect("a session cookie")
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
+        let (client, cookie) = console_session(app).await;
         Browser {
             client,
             base: app.base.clone(),

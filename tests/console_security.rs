@@ -88,20 +88,6 @@ async fn pages_need_a_session_and_cannot_be_framed() {
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
 }
 
-/// Signs in through the real `Login` server function and returns the session cookie.
-async fn sign_in(app: &TestApp, client: &reqwest::Client) -> String {
-    let res = client
-        .post(format!("{}{}", app.base, app::auth::Login::PATH))
-        .header("origin", &app.base)
-        .header("sec-fetch-site", "same-origin")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("username=admin&password={ADMIN_PASSWORD}"))
-        .send()
-        .await
-        .unwrap();
-    session_cookie(&res).expect("a session cookie")
-}
-
 /// How a server-function call reaches Herald.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Caller {
@@ -120,11 +106,7 @@ async fn mutating_server_functions_refuse_sessionless_and_cross_site_posts() {
     let hook = app.webhook(&rx.url, serde_json::json!({})).await;
     let wid = hook["id"].as_str().unwrap().to_string();
     let secret = hook["secret"].as_str().unwrap().to_string();
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let cookie = sign_in(&app, &client).await;
+    let (client, cookie) = console_session(&app).await;
     let call = |path: &'static str, body: String, caller: Caller| {
         let mut req = client
             .post(format!("{}{path}", app.base))

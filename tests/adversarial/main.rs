@@ -4,7 +4,7 @@
 //! receivers on 127.0.0.1.
 #[path = "../common/mod.rs"]
 mod common;
-mod console;
+use common::console;
 mod server;
 
 #[cfg(unix)]

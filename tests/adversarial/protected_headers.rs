@@ -7,7 +7,7 @@
 use leptos::server_fn::ServerFn;
 use serde_json::json;
 
-use crate::common::{receiver, spawn_app, TestApp, ADMIN_PASSWORD};
+use crate::common::{console_session, receiver, spawn_app, TestApp};
 
 const SECRET: &str = "stored-protected-s3cret";
 
@@ -18,29 +18,7 @@ struct Console {
 
 impl Console {
     async fn sign_in(app: &TestApp) -> Console {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let res = client
-            .post(format!("{}{}", app.base, app::auth::Login::PATH))
-            .header("origin", &app.base)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("username=admin&password={ADMIN_PASSWORD}"))
-            .send()
-            .await
-            .unwrap();
-        let cookie = res
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("herald_session="))
-            .expect("signed in")
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
+        let (client, cookie) = console_session(app).await;
         Console { client, cookie }
     }
 

@@ -4,66 +4,15 @@
 //! limit before anything is rendered into memory; over it, the attempt fails at once with
 //! `body_too_large` and a message saying so, and nothing is sent. Run against the real
 //! binary, so the server's own peak RSS (`VmHWM`) is what is measured.
-use std::process::Stdio;
-
 use serde_json::{json, Value};
-use tokio::process::{Child, Command};
 
 use crate::common::{eventually, receiver};
-
-const KEY: &str = "template-memory-key-0123456789";
-
-/// A `VmHWM` / `VmRSS` line of /proc/<pid>/status, in kB.
-fn proc_kb(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("{field} in {status}"))
-}
-
-async fn start(dir: &std::path::Path) -> (Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_herald"))
-        .arg("serve")
-        .env("HERALD_ADDR", format!("127.0.0.1:{port}"))
-        .env(
-            "HERALD_DATABASE_URL",
-            format!("sqlite://{}/herald.db", dir.display()),
-        )
-        .env("HERALD_BOOTSTRAP_API_KEY", KEY)
-        .env("HERALD_ADMIN_PASSWORD", "template-memory-password")
-        .env("HERALD_ALLOWED_TARGETS", "127.0.0.0/8")
-        .env("HERALD_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("herald starts");
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    let url = format!("{base}/healthz");
-    eventually("herald to answer", || async {
-        client
-            .get(&url)
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-    })
-    .await;
-    (child, base)
-}
+use crate::server::{Server, KEY};
 
 #[tokio::test]
 async fn template_memory_is_bounded_by_the_format_limit() {
-    let dir = tempfile::tempdir().unwrap();
-    let (child, base) = start(dir.path()).await;
-    let pid = child.id().unwrap();
+    let server = Server::start(&[]).await;
+    let base = &server.base;
     let rx = receiver(200).await;
     let client = reqwest::Client::new();
     let api = |path: &str| format!("{base}/api/v1{path}");
@@ -82,7 +31,7 @@ async fn template_memory_is_bounded_by_the_format_limit() {
     let hook: Value = res.json().await.unwrap();
     let hid = hook["id"].as_str().unwrap().to_string();
 
-    let peak_before = proc_kb(pid, "VmHWM:");
+    let peak_before = server.peak_kib();
     let event = json!({"type": "run.completed", "data": {"blob": "x".repeat(900 * 1024)}});
     let res = client
         .post(api("/events"))
@@ -106,7 +55,7 @@ async fn template_memory_is_bounded_by_the_format_limit() {
         )
     })
     .await;
-    let peak_after = proc_kb(pid, "VmHWM:");
+    let peak_after = server.peak_kib();
     let grown_mb = (peak_after.saturating_sub(peak_before)) / 1024;
     assert!(
         grown_mb < 64,
@@ -124,5 +73,4 @@ async fn template_memory_is_bounded_by_the_format_limit() {
         "a clear message: {message}"
     );
     assert!(rx.received().is_empty(), "nothing was sent");
-    drop(child);
 }

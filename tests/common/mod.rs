@@ -4,9 +4,12 @@
 //! what they get.
 #![allow(dead_code)]
 
+pub mod console;
 #[path = "../../engine/tests/common/db.rs"]
 mod db;
 #[allow(unused_imports)] // not every test binary uses every helper
+pub use console::session_cookie;
+#[allow(unused_imports)]
 pub use db::{on_postgres, TestDb};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -229,34 +232,10 @@ where
     }
 }
 
-/// The console session cookie (`herald_session=…`) a response sets, if any.
-pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("herald_session="))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_string)
-}
-
 /// Signs in to the console as admin through the real login server function; answers a
 /// client that does not follow redirects and the `herald_session=…` cookie.
 pub async fn console_session(app: &TestApp) -> (reqwest::Client, String) {
-    use leptos::server_fn::ServerFn;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let login = client
-        .post(format!("{}{}", app.base, app::auth::Login::PATH))
-        .header("origin", &app.base)
-        .header("sec-fetch-site", "same-origin")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("username=admin&password={ADMIN_PASSWORD}"))
-        .send()
-        .await
-        .unwrap();
-    let cookie = session_cookie(&login).expect("a session cookie");
+    let client = console::client();
+    let cookie = console::signed_in(&client, &app.base, ADMIN_PASSWORD).await;
     (client, cookie)
 }

@@ -138,6 +138,23 @@ pub fn health_effect(trigger: Trigger, transition: &Transition) -> HealthEffect 
     }
 }
 
+/// Why a webhook whose deliveries have all failed since `failing_since` is disabled at
+/// `now`, or `None` while that is shorter than `disable_after_ms` (docs/delivery.md#auto-disable).
+pub fn failing_too_long(
+    failing_since: Option<i64>,
+    now: i64,
+    disable_after_ms: i64,
+) -> Option<String> {
+    failing_since
+        .filter(|since| now - since >= disable_after_ms)
+        .map(|since| {
+            format!(
+                "Disabled automatically: every delivery has failed since {}",
+                crate::clock::rfc3339(since)
+            )
+        })
+}
+
 fn millis(d: Duration) -> i64 {
     d.as_millis().min(i64::MAX as u128) as i64
 }
@@ -284,5 +301,27 @@ mod tests {
         assert_eq!(Next::RetryAt(5).under(OnFailure::Retry), Next::RetryAt(5));
         assert_eq!(gone().under(OnFailure::Final), gone());
         assert_eq!(Next::Succeeded.under(OnFailure::Final), Next::Succeeded);
+    }
+
+    #[test]
+    fn failing_too_long_disables_once_the_window_has_passed() {
+        let day = 86_400_000;
+        let cases = [
+            (None, 10 * day, false),
+            (Some(0), day - 1, false),
+            (Some(0), day, true),
+            (Some(day), 3 * day, true),
+        ];
+        for (since, now, disabled) in cases {
+            let reason = failing_too_long(since, now, day);
+            assert_eq!(reason.is_some(), disabled, "{since:?} at {now}");
+        }
+        let reason = failing_too_long(Some(0), day, day).unwrap();
+        assert!(
+            reason.starts_with(
+                "Disabled automatically: every delivery has failed since 1970-01-01T00:00:00"
+            ),
+            "{reason}"
+        );
     }
 }

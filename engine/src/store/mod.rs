@@ -198,8 +198,19 @@ pub trait AccountStore: Send + Sync {
     async fn revoke_api_key(&self, id: &str, now: i64) -> Result<bool>;
     /// The account's password hash or one-time setup token (docs/security.md).
     async fn credential(&self, username: &str) -> Result<Option<Credential>>;
+    /// Inserts or replaces the account's credential: a password when `setup_expires_at` is
+    /// `None`, else a one-time setup token valid until then.
+    async fn put_credential(
+        &self,
+        username: &str,
+        hash: &str,
+        setup_expires_at: Option<i64>,
+        now: i64,
+    ) -> Result<()>;
     /// Sets a password chosen by the user or the operator (ends any setup token).
-    async fn set_password_hash(&self, username: &str, hash: &str, now: i64) -> Result<()>;
+    async fn set_password_hash(&self, username: &str, hash: &str, now: i64) -> Result<()> {
+        self.put_credential(username, hash, None, now).await
+    }
     /// Replaces the credential with a one-time setup token valid until `expires_at`.
     async fn set_setup_token(
         &self,
@@ -207,7 +218,10 @@ pub trait AccountStore: Send + Sync {
         hash: &str,
         expires_at: i64,
         now: i64,
-    ) -> Result<()>;
+    ) -> Result<()> {
+        self.put_credential(username, hash, Some(expires_at), now)
+            .await
+    }
     /// Uses up the setup token whose hash is `hash`; false when it was used already.
     async fn consume_setup_token(&self, username: &str, hash: &str) -> Result<bool>;
     /// Deletes every console session but `keep` (after a password change: the console

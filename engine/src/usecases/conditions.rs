@@ -91,7 +91,7 @@ impl Engine {
             Some(v) => {
                 let input: EventInput = serde_json::from_value(v)
                     .map_err(|e| EngineError::invalid("event", format!("is not an event: {e}")))?;
-                let catalog = self.store().list_event_types().await?;
+                let catalog = self.cached_catalog().await?;
                 let mut errors = FieldErrors::new();
                 let event = self.new_event(input, &catalog, now, "event.", &mut errors);
                 errors.into_result()?;
@@ -104,8 +104,7 @@ impl Engine {
                 ))
             }
             None => self
-                .store()
-                .list_event_types()
+                .cached_catalog()
                 .await?
                 .iter()
                 .filter(|t| subscribes(&check.event_types, &t.name))

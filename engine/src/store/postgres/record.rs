@@ -235,12 +235,7 @@ async fn apply_health(conn: &mut PgConnection, u: &DeliveryUpdate) -> Result<Opt
     let reason = match disable {
         Some(r) => Some(r.clone()),
         None if final_failure && active => {
-            since.filter(|s| u.now - s >= u.disable_after_ms).map(|s| {
-                format!(
-                    "Disabled automatically: every delivery has failed since {}",
-                    crate::clock::rfc3339(s)
-                )
-            })
+            crate::rules::outcome::failing_too_long(since, u.now, u.disable_after_ms)
         }
         None => None,
     };

@@ -98,19 +98,27 @@ impl AccountStore for SqliteStore {
         Ok(row.map(|(hash, expires)| Credential::from_row(hash, expires)))
     }
 
-    async fn set_password_hash(&self, username: &str, hash: &str, now: i64) -> Result<()> {
-        self.put_credential(username, hash, None, now).await
-    }
-
-    async fn set_setup_token(
+    async fn put_credential(
         &self,
         username: &str,
         hash: &str,
-        expires_at: i64,
+        setup_expires_at: Option<i64>,
         now: i64,
     ) -> Result<()> {
-        self.put_credential(username, hash, Some(expires_at), now)
-            .await
+        sqlx::query(
+            "INSERT INTO users (username, password_hash, setup_expires_at, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, \
+             setup_expires_at = excluded.setup_expires_at, updated_at = excluded.updated_at",
+        )
+        .bind(username)
+        .bind(hash)
+        .bind(setup_expires_at)
+        .bind(now)
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        Ok(())
     }
 
     async fn consume_setup_token(&self, username: &str, hash: &str) -> Result<bool> {
@@ -181,31 +189,5 @@ impl AccountStore for SqliteStore {
                 .await?
                 .rows_affected(),
         )
-    }
-}
-
-impl SqliteStore {
-    /// Inserts or replaces the account's credential (`setup_expires_at` set: a setup token).
-    async fn put_credential(
-        &self,
-        username: &str,
-        hash: &str,
-        setup_expires_at: Option<i64>,
-        now: i64,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO users (username, password_hash, setup_expires_at, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?) \
-             ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, \
-             setup_expires_at = excluded.setup_expires_at, updated_at = excluded.updated_at",
-        )
-        .bind(username)
-        .bind(hash)
-        .bind(setup_expires_at)
-        .bind(now)
-        .bind(now)
-        .execute(&self.write)
-        .await?;
-        Ok(())
     }
 }

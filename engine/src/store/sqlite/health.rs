@@ -50,12 +50,7 @@ pub(super) async fn apply(
             .fetch_optional(&mut *conn)
             .await?
             .flatten();
-            since.filter(|s| u.now - s >= u.disable_after_ms).map(|s| {
-                format!(
-                    "Disabled automatically: every delivery has failed since {}",
-                    crate::clock::rfc3339(s)
-                )
-            })
+            crate::rules::outcome::failing_too_long(since, u.now, u.disable_after_ms)
         }
         None => None,
     };

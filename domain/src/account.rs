@@ -36,3 +36,21 @@ pub struct ApiKey {
     pub created_at: String,
     pub last_used_at: Option<String>,
 }
+
+/// What a console user may do (docs/roles.md): `admin` everything, `editor` the webhooks
+/// and deliveries of every tenant, `viewer` read only. Whether a role covers an action
+/// is the engine's rule (`engine::rules::roles`).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum Role {
+    Admin,
+    Editor,
+    Viewer,
+}
+
+crate::named_enum!(Role, "role", "admin, editor or viewer", [
+    Admin => "admin",
+    Editor => "editor",
+    Viewer => "viewer",
+]);

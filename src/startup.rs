@@ -134,9 +134,7 @@ pub(crate) async fn ensure_admin(engine: &Engine, config: &Config) -> Result<(),
         return Ok(());
     }
     if !engine.has_admin().await? {
-        let token = engine::rules::signing::generate_secret()
-            .trim_start_matches("whsec_")
-            .replace(['+', '/', '='], "");
+        let token = engine::usecases::accounts::new_setup_token();
         engine.set_setup_token(&token).await?;
         // Printed to the terminal only, never to the log.
         eprintln!("\n  No admin password is set. Within the next hour, sign in once as \"admin\" with this\n  one-time setup token, then choose your password:\n\n      {token}\n");

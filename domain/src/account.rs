@@ -54,3 +54,25 @@ crate::named_enum!(Role, "role", "admin, editor or viewer", [
     Editor => "editor",
     Viewer => "viewer",
 ]);
+
+/// A console user as listed (never a password hash or a setup token).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct User {
+    /// 1–64 of `a-z`, `0-9`, `_`, `.`, `-`.
+    pub name: String,
+    pub role: Role,
+    pub created_at: String,
+    /// True until the user has signed in with their setup token and chosen a password.
+    pub setup_pending: bool,
+}
+
+/// A user's one-time setup token, shown once (at creation and at a reset): the user signs
+/// in with it before `expires_at` and chooses a password (docs/roles.md#user-lifecycle).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UserSetup {
+    pub user: User,
+    pub setup_token: String,
+    pub expires_at: String,
+}

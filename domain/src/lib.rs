@@ -16,7 +16,7 @@ pub mod retry;
 pub mod webhook;
 pub mod whole;
 
-pub use account::{ApiKey, Role, Scope};
+pub use account::{ApiKey, Role, Scope, User, UserSetup};
 pub use condition::{
     ConditionCheck, ConditionCheckResult, ConditionError, ConditionSample, RedactAction, Redaction,
 };

@@ -231,6 +231,40 @@ pub struct NewApiKey<'a> {
     pub created_at: i64,
 }
 
+/// A console user to store, with the hash of their one-time setup token.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub name: &'a str,
+    pub role: domain::Role,
+    pub setup_hash: &'a str,
+    pub setup_expires_at: i64,
+    pub now: i64,
+}
+
+/// What the session check needs of a user: the role in force and the credential version
+/// their sessions must carry (docs/roles.md#sessions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserAccess {
+    pub role: domain::Role,
+    pub credential_version: i64,
+}
+
+/// A change to a user that must never leave the console without an admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserChange {
+    Role(domain::Role),
+    Remove,
+}
+
+/// What a [`UserChange`] came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserChanged {
+    Done,
+    NoSuchUser,
+    /// Refused: the user is the last admin.
+    LastAdmin,
+}
+
 /// The live key a request was made with: who, and what it may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyHolder {

@@ -12,6 +12,7 @@ pub mod ratelimit;
 pub mod redact;
 pub mod retention;
 pub mod retry;
+pub mod roles;
 pub mod scopes;
 pub mod signing;
 pub mod validate;

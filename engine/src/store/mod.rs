@@ -26,9 +26,11 @@ use async_trait::async_trait;
 use crate::error::{EngineError, Result};
 use crate::records::{
     BirthLease, BornLeased, Claimed, Credential, DeliveryUpdate, Ingested, KeyHolder, NewApiKey,
-    NewDelivery, NewEvent, StoredWebhook,
+    NewDelivery, NewEvent, NewUser, StoredWebhook, UserAccess, UserChange, UserChanged,
 };
-use domain::{ApiKey, Attempt, Delivery, DeliveryQuery, DeliveryStatus, Event, EventType, Page};
+use domain::{
+    ApiKey, Attempt, Delivery, DeliveryQuery, DeliveryStatus, Event, EventType, Page, User,
+};
 
 /// Opens the store named by `url` (`sqlite://…`, or `postgres://…` / `postgresql://…`),
 /// creating a SQLite file if missing, and runs its migrations.
@@ -224,9 +226,29 @@ pub trait AccountStore: Send + Sync {
     }
     /// Uses up the setup token whose hash is `hash`; false when it was used already.
     async fn consume_setup_token(&self, username: &str, hash: &str) -> Result<bool>;
-    /// Deletes every console session but `keep` (after a password change: the console
-    /// has one account, so every other session is that account's).
-    async fn end_other_sessions(&self, keep: &str) -> Result<u64>;
+    /// Sets an existing user's credential (a password when `setup_expires_at` is `None`,
+    /// else a setup token) and ends their sessions: the new credential version, or
+    /// `None` when there is no such user.
+    async fn replace_credential(
+        &self,
+        username: &str,
+        hash: &str,
+        setup_expires_at: Option<i64>,
+        now: i64,
+    ) -> Result<Option<i64>>;
+    /// False when a user of that name exists already.
+    async fn insert_user(&self, user: &NewUser<'_>) -> Result<bool>;
+    /// Every console user, by name.
+    async fn list_users(&self) -> Result<Vec<User>>;
+    async fn user_access(&self, username: &str) -> Result<Option<UserAccess>>;
+    /// Changes a user's role or removes the user, atomically refusing to leave no admin
+    /// (`rules::roles::keeps_an_admin`).
+    async fn change_user(
+        &self,
+        username: &str,
+        change: UserChange,
+        now: i64,
+    ) -> Result<UserChanged>;
     /// False when a type of that name exists already.
     async fn insert_event_type(&self, t: &EventType, now: i64) -> Result<bool>;
     async fn list_event_types(&self) -> Result<Vec<EventType>>;

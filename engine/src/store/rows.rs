@@ -265,3 +265,9 @@ pub(crate) fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
 pub(crate) fn scope(name: &str) -> domain::Scope {
     domain::Scope::parse(name).unwrap_or(domain::Scope::Ingest)
 }
+
+/// A stored user role. The column's CHECK admits only known names; anything else reads
+/// as the narrowest role, so a bad row can never widen what a user may do.
+pub(crate) fn role(name: &str) -> domain::Role {
+    domain::Role::parse(name).unwrap_or(domain::Role::Viewer)
+}

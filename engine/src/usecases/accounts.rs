@@ -1,7 +1,8 @@
 //! The console's account: the admin password (argon2) and the one-time setup token
 //! printed at first start (docs/security.md#one-time-setup-token). Every hash runs on the
 //! engine's hashing pool (`hasher`), never on the async threads or tokio's blocking pool.
-//! Sign-in and its throttle are in `sign_in`; API keys in `api_keys`.
+//! Sign-in and its throttle are in `sign_in`; other users in `users`; API keys in
+//! `api_keys`.
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::passwords;
@@ -24,23 +25,38 @@ fn accepted(kind: CredentialKind, now: i64) -> LoginOutcome {
     }
 }
 
+/// A new one-time setup token: 32 random bytes, URL-safe (docs/security.md).
+pub fn new_setup_token() -> String {
+    crate::rules::signing::generate_secret()
+        .trim_start_matches("whsec_")
+        .replace(['+', '/', '='], "")
+}
+
+/// A password must be at least 8 characters.
+pub(crate) fn check_password(password: &str) -> Result<()> {
+    if password.chars().count() < 8 {
+        return Err(EngineError::invalid(
+            "password",
+            "must be at least 8 characters",
+        ));
+    }
+    Ok(())
+}
+
 impl Engine {
-    /// True when the admin has a password of its own (not only a setup token).
+    /// True when some admin has a password of its own (not only a setup token).
     pub async fn has_admin(&self) -> Result<bool> {
         Ok(self
-            .store()
-            .credential(ADMIN)
+            .list_users()
             .await?
-            .is_some_and(|c| c.kind == CredentialKind::Password))
+            .iter()
+            .any(|u| u.role == domain::Role::Admin && !u.setup_pending))
     }
 
+    /// Sets the `admin` account's password (`HERALD_ADMIN_PASSWORD`, `herald admin
+    /// set-password`), creating the account when missing.
     pub async fn set_admin_password(&self, password: &str) -> Result<()> {
-        if password.chars().count() < 8 {
-            return Err(EngineError::invalid(
-                "password",
-                "must be at least 8 characters",
-            ));
-        }
+        check_password(password)?;
         let hash = self.hash(password).await?;
         self.store()
             .set_password_hash(ADMIN, &hash, self.now_ms())
@@ -54,14 +70,6 @@ impl Engine {
         self.store()
             .set_setup_token(ADMIN, &hash, now + SETUP_TOKEN_MS, now)
             .await
-    }
-
-    /// Sets the admin password chosen after signing in with the setup token, and ends
-    /// every other session.
-    pub async fn choose_admin_password(&self, password: &str, session_id: &str) -> Result<()> {
-        self.set_admin_password(password).await?;
-        self.store().end_other_sessions(session_id).await?;
-        Ok(())
     }
 
     /// Checks `password` against the account's credential on the hashing pool; a setup
@@ -98,12 +106,7 @@ impl Engine {
         Ok(outcome)
     }
 
-    /// Ends every console session but `keep` (after a password change).
-    pub async fn end_other_sessions(&self, keep: &str) -> Result<u64> {
-        self.store().end_other_sessions(keep).await
-    }
-
-    async fn hash(&self, password: &str) -> Result<String> {
+    pub(crate) async fn hash(&self, password: &str) -> Result<String> {
         let password = password.to_string();
         self.hasher()
             .run(move |memory| passwords::hash(&password, memory))

@@ -11,4 +11,5 @@ pub mod events;
 pub mod sign_in;
 pub mod signing_secrets;
 pub mod test_sends;
+pub mod users;
 pub mod webhooks;

@@ -6,9 +6,12 @@ use sqlx::Row;
 use super::PgStore;
 use crate::clock::rfc3339;
 use crate::error::Result;
-use crate::records::{Credential, KeyHolder, NewApiKey};
+use crate::records::{
+    Credential, KeyHolder, NewApiKey, NewUser, UserAccess, UserChange, UserChanged,
+};
+use crate::rules::roles::keeps_an_admin;
 use crate::store::AccountStore;
-use domain::{ApiKey, EventType};
+use domain::{ApiKey, EventType, User};
 
 #[async_trait]
 impl AccountStore for PgStore {
@@ -129,14 +132,118 @@ impl AccountStore for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn end_other_sessions(&self, keep: &str) -> Result<u64> {
-        Ok(
-            sqlx::query("DELETE FROM tower_sessions.session WHERE id <> $1")
-                .bind(keep)
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
+    async fn replace_credential(
+        &self,
+        username: &str,
+        hash: &str,
+        setup_expires_at: Option<i64>,
+        now: i64,
+    ) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "UPDATE users SET password_hash = $1, setup_expires_at = $2, updated_at = $3, \
+             credential_version = credential_version + 1 WHERE username = $4 \
+             RETURNING credential_version",
         )
+        .bind(hash)
+        .bind(setup_expires_at)
+        .bind(now)
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn insert_user(&self, user: &NewUser<'_>) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO users (username, password_hash, setup_expires_at, role, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING",
+        )
+        .bind(user.name)
+        .bind(user.setup_hash)
+        .bind(user.setup_expires_at)
+        .bind(user.role.as_str())
+        .bind(user.now)
+        .bind(user.now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>> {
+        let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT username, role, created_at, setup_expires_at FROM users ORDER BY username",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, role, created_at, setup)| User {
+                name,
+                role: super::super::rows::role(&role),
+                created_at: rfc3339(created_at),
+                setup_pending: setup.is_some(),
+            })
+            .collect())
+    }
+
+    async fn user_access(&self, username: &str) -> Result<Option<UserAccess>> {
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT role, credential_version FROM users WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(role, credential_version)| UserAccess {
+            role: super::super::rows::role(&role),
+            credential_version,
+        }))
+    }
+
+    async fn change_user(
+        &self,
+        username: &str,
+        change: UserChange,
+        now: i64,
+    ) -> Result<UserChanged> {
+        let mut tx = self.pool.begin().await?;
+        // The admins first, locked, then the user: two changes cannot both see a second admin.
+        let admins: Vec<(String,)> = sqlx::query_as(
+            "SELECT username FROM users WHERE role = 'admin' ORDER BY username FOR UPDATE",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let from: Option<(String,)> =
+            sqlx::query_as("SELECT role FROM users WHERE username = $1 FOR UPDATE")
+                .bind(username)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((from,)) = from else {
+            return Ok(UserChanged::NoSuchUser);
+        };
+        let to = match change {
+            UserChange::Role(role) => Some(role),
+            UserChange::Remove => None,
+        };
+        let from = super::super::rows::role(&from);
+        if !keeps_an_admin(from, to, admins.len() as u64) {
+            return Ok(UserChanged::LastAdmin);
+        }
+        match to {
+            Some(role) => {
+                sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE username = $3")
+                    .bind(role.as_str())
+                    .bind(now)
+                    .bind(username)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM users WHERE username = $1")
+                    .bind(username)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(UserChanged::Done)
     }
 
     async fn insert_event_type(&self, t: &EventType, now: i64) -> Result<bool> {

@@ -5,10 +5,13 @@ use sqlx::Row;
 use super::SqliteStore;
 use crate::clock::rfc3339;
 use crate::error::Result;
-use crate::records::{Credential, KeyHolder, NewApiKey};
+use crate::records::{
+    Credential, KeyHolder, NewApiKey, NewUser, UserAccess, UserChange, UserChanged,
+};
+use crate::rules::roles::keeps_an_admin;
 use crate::store::AccountStore;
 use async_trait::async_trait;
-use domain::{ApiKey, EventType};
+use domain::{ApiKey, EventType, User};
 
 #[async_trait]
 impl AccountStore for SqliteStore {
@@ -133,12 +136,116 @@ impl AccountStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn end_other_sessions(&self, keep: &str) -> Result<u64> {
-        Ok(sqlx::query("DELETE FROM tower_sessions WHERE id <> ?")
-            .bind(keep)
-            .execute(&self.write)
-            .await?
-            .rows_affected())
+    async fn replace_credential(
+        &self,
+        username: &str,
+        hash: &str,
+        setup_expires_at: Option<i64>,
+        now: i64,
+    ) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "UPDATE users SET password_hash = ?, setup_expires_at = ?, updated_at = ?, \
+             credential_version = credential_version + 1 WHERE username = ? \
+             RETURNING credential_version",
+        )
+        .bind(hash)
+        .bind(setup_expires_at)
+        .bind(now)
+        .bind(username)
+        .fetch_optional(&self.write)
+        .await?)
+    }
+
+    async fn insert_user(&self, user: &NewUser<'_>) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO users (username, password_hash, setup_expires_at, role, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING",
+        )
+        .bind(user.name)
+        .bind(user.setup_hash)
+        .bind(user.setup_expires_at)
+        .bind(user.role.as_str())
+        .bind(user.now)
+        .bind(user.now)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>> {
+        let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT username, role, created_at, setup_expires_at FROM users ORDER BY username",
+        )
+        .fetch_all(&self.write)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, role, created_at, setup)| User {
+                name,
+                role: super::super::rows::role(&role),
+                created_at: rfc3339(created_at),
+                setup_pending: setup.is_some(),
+            })
+            .collect())
+    }
+
+    async fn user_access(&self, username: &str) -> Result<Option<UserAccess>> {
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT role, credential_version FROM users WHERE username = ?")
+                .bind(username)
+                .fetch_optional(&self.write)
+                .await?;
+        Ok(row.map(|(role, credential_version)| UserAccess {
+            role: super::super::rows::role(&role),
+            credential_version,
+        }))
+    }
+
+    async fn change_user(
+        &self,
+        username: &str,
+        change: UserChange,
+        now: i64,
+    ) -> Result<UserChanged> {
+        let mut tx = self.write.begin().await?;
+        // The admins first, locked, then the user: two changes cannot both see a second admin.
+        let admins: Vec<(String,)> =
+            sqlx::query_as("SELECT username FROM users WHERE role = 'admin'")
+                .fetch_all(&mut *tx)
+                .await?;
+        let from: Option<(String,)> = sqlx::query_as("SELECT role FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some((from,)) = from else {
+            return Ok(UserChanged::NoSuchUser);
+        };
+        let to = match change {
+            UserChange::Role(role) => Some(role),
+            UserChange::Remove => None,
+        };
+        let from = super::super::rows::role(&from);
+        if !keeps_an_admin(from, to, admins.len() as u64) {
+            return Ok(UserChanged::LastAdmin);
+        }
+        match to {
+            Some(role) => {
+                sqlx::query("UPDATE users SET role = ?, updated_at = ? WHERE username = ?")
+                    .bind(role.as_str())
+                    .bind(now)
+                    .bind(username)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM users WHERE username = ?")
+                    .bind(username)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(UserChanged::Done)
     }
 
     /// Inserts the event type unless one with that name exists; true when inserted.

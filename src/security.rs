@@ -90,7 +90,8 @@ pub async fn client_info(State(proxy): State<Proxy>, mut req: Request, next: Nex
 
 /// Pages need a signed-in session: anything but the login page and static assets
 /// redirects to `/login` before rendering, so this holds with JavaScript off too. A session
-/// past its absolute lifetime is ended here (`app::server::session_user`).
+/// past its absolute lifetime, of a removed user or under an older credential version is
+/// ended here (`app::server::access::session_principal`).
 pub async fn require_session(
     State(engine): State<engine::Engine>,
     session: tower_sessions::Session,
@@ -103,7 +104,7 @@ pub async fn require_session(
         || path.starts_with("/pkg/")
         || path.starts_with(SERVER_FNS);
     if !public && req.method() == Method::GET {
-        let user = app::server::session_user(&session, engine.now_ms())
+        let user = app::server::access::session_principal(&session, &engine)
             .await
             .ok()
             .flatten();

@@ -1,14 +1,12 @@
-//! Signing in and out, the session check, the first-start "choose your password" step
-//! and the admin password. Sessions are tower-sessions (cookie `herald_session`, stored in
-//! the database); the id is renewed at sign-in and at a password change, which also ends
-//! every other session, and the session is deleted at sign-out (docs/security.md#sessions).
+//! Signing in and out, the session check, the "choose your password" step after a setup
+//! token, and each user's own password. Sessions are tower-sessions (cookie
+//! `herald_session`, stored in the database); the id is renewed at sign-in and at a
+//! password change, which also ends the user's other sessions, and the session is deleted
+//! at sign-out (docs/security.md#sessions, docs/roles.md#sessions).
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConsoleError;
-
-/// The account name the console knows.
-pub const ADMIN: &str = "admin";
 
 /// Where the sign-in page is at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,16 +17,37 @@ pub enum SignInStep {
     SignedIn,
 }
 
-/// The signed-in user's name, or `None`.
+/// Who is signed in, for the header and for which controls a page offers (the server
+/// checks every call again, `server::access`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedInUser {
+    pub name: String,
+    pub role: domain::Role,
+}
+
+impl SignedInUser {
+    /// Whether the role covers changing webhooks and deliveries (docs/roles.md).
+    pub fn can_edit(&self) -> bool {
+        self.role != domain::Role::Viewer
+    }
+    pub fn is_admin(&self) -> bool {
+        self.role == domain::Role::Admin
+    }
+}
+
+/// The signed-in user, or `None`.
 #[server(prefix = "/console-api")]
-pub async fn current_user() -> Result<Option<String>, ConsoleError> {
-    crate::server::current_user().await
+pub async fn current_user() -> Result<Option<SignedInUser>, ConsoleError> {
+    use crate::server::{access, Principal};
+    Ok(access::current().await?.map(|p| match p {
+        Principal::User { name, role } => SignedInUser { name, role },
+    }))
 }
 
 #[server(prefix = "/console-api")]
 pub async fn login_step() -> Result<SignInStep, ConsoleError> {
-    use crate::server::{current_user, setup_user};
-    Ok(if current_user().await?.is_some() {
+    use crate::server::{access, setup_user};
+    Ok(if access::current().await?.is_some() {
         SignInStep::SignedIn
     } else if setup_user().await?.is_some() {
         SignInStep::ChoosePassword
@@ -41,7 +60,7 @@ pub async fn login_step() -> Result<SignInStep, ConsoleError> {
 /// refused at once when the server is busy hashing (503).
 #[server(prefix = "/console-api")]
 pub async fn login(username: String, password: String) -> Result<(), ConsoleError> {
-    use crate::server::{begin_setup, client_address, engine, sign_in};
+    use crate::server::{access::sign_in, begin_setup, client_address, engine};
     use engine::usecases::sign_in::{LoginAttempt, LoginOutcome};
     let username = username.trim().to_string();
     let attempt = LoginAttempt {
@@ -64,11 +83,11 @@ pub async fn login(username: String, password: String) -> Result<(), ConsoleErro
     }
 }
 
-/// The step after signing in with the setup token: sets the password, ends every other
-/// session and signs in under a fresh session id.
+/// The step after signing in with the setup token: sets the password, ends the user's
+/// other sessions and signs in under a fresh session id.
 #[server(prefix = "/console-api")]
 pub async fn choose_password(new_password: String, confirm: String) -> Result<(), ConsoleError> {
-    use crate::server::{engine, session_id, setup_user, sign_in};
+    use crate::server::{access::sign_in, engine, setup_user};
     let user = setup_user().await?.ok_or(ConsoleError::Unauthorized)?;
     if new_password != confirm {
         return Err(ConsoleError::invalid(
@@ -76,9 +95,8 @@ pub async fn choose_password(new_password: String, confirm: String) -> Result<()
             "does not match the new password",
         ));
     }
-    let keep = session_id().await?.unwrap_or_default();
     engine()?
-        .choose_admin_password(&new_password, &keep)
+        .set_user_password(&user, &new_password)
         .await
         .map_err(new_password_field)?;
     sign_in(&user).await?;
@@ -93,17 +111,19 @@ pub async fn logout() -> Result<(), ConsoleError> {
     Ok(())
 }
 
-/// Changes the password: the current one is checked like a sign-in (and throttled the
-/// same way); then every other session ends and this one gets a fresh id.
+/// Changes the signed-in user's own password (every role may): the current one is
+/// checked like a sign-in (and throttled the same way); then the user's other sessions
+/// end and this one gets a fresh id.
 #[server(prefix = "/console-api")]
 pub async fn change_password(
     current: String,
     new_password: String,
     confirm: String,
 ) -> Result<(), ConsoleError> {
-    use crate::server::{client_address, engine, renew_id, require_user, session_id};
+    use crate::server::access::{keep_after_password_change, require, Need, Principal};
+    use crate::server::{client_address, engine};
     use engine::usecases::sign_in::{LoginAttempt, LoginOutcome};
-    let user = require_user().await?;
+    let Principal::User { name: user, .. } = require(Need::Read).await?;
     let engine = engine()?;
     let attempt = LoginAttempt {
         username: &user,
@@ -122,18 +142,11 @@ pub async fn change_password(
             "does not match the new password",
         ));
     }
-    if user != ADMIN {
-        return Err(ConsoleError::Conflict(
-            "only the admin account has a password here".into(),
-        ));
-    }
-    engine
-        .set_admin_password(&new_password)
+    let version = engine
+        .set_user_password(&user, &new_password)
         .await
         .map_err(new_password_field)?;
-    let keep = session_id().await?.unwrap_or_default();
-    engine.end_other_sessions(&keep).await?;
-    renew_id().await
+    keep_after_password_change(version).await
 }
 
 /// The engine names the field `password`; the forms call it `new_password`.

@@ -276,3 +276,17 @@ mod tests {
         .is_blank());
     }
 }
+
+/// A user's setup token handed out a moment ago (at creation or a reset), shown once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewSetupToken {
+    pub name: String,
+    pub token: String,
+}
+
+/// The settings page's users section: every user, and a setup token just handed out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsersData {
+    pub users: Vec<domain::User>,
+    pub new_setup: Option<NewSetupToken>,
+}

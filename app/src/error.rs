@@ -17,6 +17,8 @@ pub enum ConsoleError {
     Unauthorized,
     /// Sign-in refused.
     BadLogin,
+    /// The signed-in user's role does not cover this (docs/roles.md); nothing changed.
+    Forbidden,
     /// Input refused; nothing was changed.
     Invalid(FieldErrors),
     NotFound(String),
@@ -46,6 +48,7 @@ impl ConsoleError {
     pub fn status(&self) -> (u16, Option<u64>) {
         match self {
             ConsoleError::Unauthorized | ConsoleError::BadLogin => (401, None),
+            ConsoleError::Forbidden => (403, None),
             ConsoleError::Invalid(_) => (422, None),
             ConsoleError::NotFound(_) => (404, None),
             ConsoleError::Conflict(_) => (409, None),
@@ -72,6 +75,9 @@ impl fmt::Display for ConsoleError {
         match self {
             ConsoleError::Unauthorized => f.write_str("Your session has ended. Sign in again."),
             ConsoleError::BadLogin => f.write_str("Wrong username or password."),
+            ConsoleError::Forbidden => {
+                f.write_str("Your role does not allow this; nothing was changed.")
+            }
             ConsoleError::Invalid(fields) => {
                 let n = fields.len();
                 write!(

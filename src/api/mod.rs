@@ -11,6 +11,7 @@ mod events;
 pub mod extract;
 mod signing_secrets;
 mod test_sends;
+mod users;
 mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
@@ -68,6 +69,9 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(event_types::list_types, event_types::create_type))
         .routes(routes!(api_keys::list, api_keys::create))
         .routes(routes!(api_keys::revoke))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::change_role, users::remove))
+        .routes(routes!(users::reset))
         .split_for_parts();
     // After the routes are in: every operation gets the shared error answers.
     doc_errors::ErrorResponses.modify(&mut doc);

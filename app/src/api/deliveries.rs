@@ -9,8 +9,8 @@ use crate::error::ConsoleError;
 /// The webhook page's data: settings (URL masked), catalog, the last 24 h of attempts.
 #[server(prefix = "/console-api")]
 pub async fn webhook_detail(id: String) -> Result<WebhookDetailData, ConsoleError> {
-    use crate::server::{charts, convert, engine, require_user};
-    require_user().await?;
+    use crate::server::{charts, convert, engine, require, Need};
+    require(Need::Read).await?;
     let engine = engine()?;
     let webhook = convert::webhook_masked(engine.get_webhook(&id).await?);
     let event_types = engine
@@ -31,8 +31,8 @@ pub async fn webhook_detail(id: String) -> Result<WebhookDetailData, ConsoleErro
 /// The current signing secret: only ever sent in answer to "Reveal secret".
 #[server(prefix = "/console-api")]
 pub async fn reveal_secret(id: String) -> Result<String, ConsoleError> {
-    use crate::server::{engine, require_user};
-    require_user().await?;
+    use crate::server::{engine, require, Need};
+    require(Need::Edit).await?;
     Ok(engine()?.webhook_secret(&id).await?)
 }
 
@@ -40,8 +40,8 @@ pub async fn reveal_secret(id: String) -> Result<String, ConsoleError> {
 /// not sent back: "Reveal secret" shows it.
 #[server(prefix = "/console-api")]
 pub async fn rotate_secret(id: String) -> Result<(), ConsoleError> {
-    use crate::server::{engine, require_user};
-    require_user().await?;
+    use crate::server::{engine, require, Need};
+    require(Need::Edit).await?;
     engine()?.rotate_secret(&id, None).await?;
     Ok(())
 }
@@ -54,9 +54,9 @@ pub async fn list_deliveries(
     event_type: String,
     cursor: String,
 ) -> Result<DeliveryPage, ConsoleError> {
-    use crate::server::{engine, require_user};
+    use crate::server::{engine, require, Need};
     use domain::{DeliveryQuery, DeliveryStatus};
-    require_user().await?;
+    require(Need::Read).await?;
     let status = match status.as_str() {
         "" => None,
         s => Some(
@@ -82,10 +82,10 @@ pub async fn list_deliveries(
 /// so it counts against the user's test-send rate limit.
 #[server(prefix = "/console-api")]
 pub async fn resend(id: String) -> Result<Delivery, ConsoleError> {
-    use crate::server::{engine, rate_key, require_user};
-    let user = require_user().await?;
+    use crate::server::{engine, require, Need};
+    let user = require(Need::Edit).await?;
     let engine = engine()?;
-    engine.check_test_rate(&rate_key(&user)).await?;
+    engine.check_test_rate(&user.rate_key()).await?;
     Ok(engine.resend(&id).await?.delivery)
 }
 
@@ -97,8 +97,8 @@ pub async fn retry_failed(
     since: String,
     until: String,
 ) -> Result<u64, ConsoleError> {
-    use crate::server::{engine, form::utc_time, require_user};
-    require_user().await?;
+    use crate::server::{engine, form::utc_time, require, Need};
+    require(Need::Edit).await?;
     if since.trim().is_empty() {
         return Err(ConsoleError::invalid("since", "is required"));
     }
@@ -111,8 +111,8 @@ pub async fn retry_failed(
 /// One delivery with every attempt (request headers already masked by the engine).
 #[server(prefix = "/console-api")]
 pub async fn get_delivery(id: String) -> Result<DeliveryDetailView, ConsoleError> {
-    use crate::server::{convert, engine, require_user};
-    require_user().await?;
+    use crate::server::{convert, engine, require, Need};
+    require(Need::Read).await?;
     let engine = engine()?;
     let detail = engine.get_delivery(&id).await?;
     let webhook_name = match engine.get_webhook(&detail.delivery.webhook_id).await {

@@ -2,4 +2,5 @@
 //! only, same-site only — see the server's guard) and check the session first.
 pub mod deliveries;
 pub mod keys;
+pub mod users;
 pub mod webhooks;

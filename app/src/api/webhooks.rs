@@ -9,8 +9,8 @@ use crate::error::ConsoleError;
 /// Every webhook, newest first (URLs masked).
 #[server(prefix = "/console-api")]
 pub async fn list_webhooks() -> Result<WebhookList, ConsoleError> {
-    use crate::server::{convert, engine, require_user};
-    require_user().await?;
+    use crate::server::{convert, engine, require, Need};
+    require(Need::Read).await?;
     let page = engine()?.list_webhooks(200, None).await?;
     Ok(WebhookList {
         webhooks: page.data.into_iter().map(convert::webhook_masked).collect(),
@@ -21,8 +21,8 @@ pub async fn list_webhooks() -> Result<WebhookList, ConsoleError> {
 /// The event catalog.
 #[server(prefix = "/console-api")]
 pub async fn list_event_types() -> Result<Vec<EventTypeView>, ConsoleError> {
-    use crate::server::{convert, engine, require_user};
-    require_user().await?;
+    use crate::server::{convert, engine, require, Need};
+    require(Need::Read).await?;
     Ok(engine()?
         .list_event_types()
         .await?
@@ -35,8 +35,8 @@ pub async fn list_event_types() -> Result<Vec<EventTypeView>, ConsoleError> {
 /// Protected header values are never included (the engine does not return them).
 #[server(prefix = "/console-api")]
 pub async fn get_webhook(id: String, for_edit: bool) -> Result<WebhookView, ConsoleError> {
-    use crate::server::{convert, engine, require_user};
-    require_user().await?;
+    use crate::server::{convert, engine, require, Need};
+    require(if for_edit { Need::Edit } else { Need::Read }).await?;
     let w = engine()?.get_webhook(&id).await?;
     Ok(if for_edit {
         convert::webhook(w)
@@ -52,8 +52,8 @@ pub async fn get_webhook(id: String, for_edit: bool) -> Result<WebhookView, Cons
 #[server(prefix = "/console-api")]
 pub async fn save_webhook(webhook: WebhookForm) -> Result<String, ConsoleError> {
     use crate::intent::FormIntent;
-    use crate::server::{draft, engine, form, require_user};
-    let user = require_user().await?;
+    use crate::server::{draft, engine, form, require, Need};
+    let user = require(Need::Edit).await?;
     let intent = FormIntent::parse(&webhook.intent)
         .ok_or_else(|| ConsoleError::invalid("intent", "unknown button"))?;
     if intent != FormIntent::Save {
@@ -93,15 +93,15 @@ pub async fn save_webhook(webhook: WebhookForm) -> Result<String, ConsoleError> 
 /// Turns a webhook on or off (`active` is the new state).
 #[server(prefix = "/console-api")]
 pub async fn set_active(id: String, active: bool) -> Result<bool, ConsoleError> {
-    use crate::server::{engine, require_user};
-    require_user().await?;
+    use crate::server::{engine, require, Need};
+    require(Need::Edit).await?;
     Ok(engine()?.set_webhook_active(&id, active).await?.active)
 }
 
 #[server(prefix = "/console-api")]
 pub async fn delete_webhook(id: String) -> Result<(), ConsoleError> {
-    use crate::server::{engine, require_user};
-    require_user().await?;
+    use crate::server::{engine, require, Need};
+    require(Need::Edit).await?;
     engine()?.delete_webhook(&id).await?;
     leptos_axum::redirect("/");
     Ok(())
@@ -112,18 +112,21 @@ pub async fn delete_webhook(id: String) -> Result<(), ConsoleError> {
 /// values (which stay on the server; the answer shows them masked).
 #[server(prefix = "/console-api")]
 pub async fn validate_webhook(webhook: WebhookForm) -> Result<TestResultView, ConsoleError> {
-    let user = crate::server::require_user().await?;
+    let user = crate::server::require(crate::server::Need::Edit).await?;
     validate_form(&user, &webhook).await
 }
 
 /// "Validate webhook" for `user`: with JavaScript through `validate_webhook`, without it
 /// through `save_webhook`.
 #[cfg(feature = "ssr")]
-async fn validate_form(user: &str, webhook: &WebhookForm) -> Result<TestResultView, ConsoleError> {
-    use crate::server::{convert, engine, form, rate_key};
+async fn validate_form(
+    user: &crate::server::Principal,
+    webhook: &WebhookForm,
+) -> Result<TestResultView, ConsoleError> {
+    use crate::server::{convert, engine, form};
     let engine = engine()?;
     let (headers, rows) = form::headers(&webhook.headers);
-    engine.check_test_rate(&rate_key(user)).await?;
+    engine.check_test_rate(&user.rate_key()).await?;
     let result = if webhook.id.is_empty() {
         engine.validate_target(&webhook.url, headers).await
     } else {
@@ -144,17 +147,17 @@ async fn validate_form(user: &str, webhook: &WebhookForm) -> Result<TestResultVi
 /// without JavaScript, taken: a second read finds none.
 #[server(prefix = "/console-api")]
 pub async fn take_webhook_draft(id: String) -> Result<Option<WebhookDraft>, ConsoleError> {
-    crate::server::require_user().await?;
+    crate::server::require(crate::server::Need::Edit).await?;
     crate::server::draft::take(&id).await
 }
 
 /// Sends a test event of `event_type` (its catalog example) to a saved webhook now.
 #[server(prefix = "/console-api")]
 pub async fn send_test(id: String, event_type: String) -> Result<TestResultView, ConsoleError> {
-    use crate::server::{convert, engine, rate_key, require_user};
-    let user = require_user().await?;
+    use crate::server::{convert, engine, require, Need};
+    let user = require(Need::Edit).await?;
     let engine = engine()?;
-    engine.check_test_rate(&rate_key(&user)).await?;
+    engine.check_test_rate(&user.rate_key()).await?;
     let result = engine.send_test(&id, &event_type, None).await?;
     Ok(convert::test_result(result, vec![]))
 }
@@ -168,11 +171,11 @@ pub async fn preview_template(
     template: String,
     routing_key: String,
 ) -> Result<PreviewView, ConsoleError> {
-    use crate::server::{engine, require_user};
+    use crate::server::{engine, require, Need};
     use engine::catalog::to_event_view;
     use engine::payload::formats::{default_template, render, ChatFormat};
     use engine::payload::template;
-    require_user().await?;
+    require(Need::Read).await?;
     let Ok(chat) = format.parse::<ChatFormat>() else {
         return Ok(PreviewView {
             body: None,
@@ -248,8 +251,8 @@ pub async fn check_condition(
     redact: String,
     event_types: String,
 ) -> Result<ConditionCheckResult, ConsoleError> {
-    use crate::server::{engine, form, require_user};
-    require_user().await?;
+    use crate::server::{engine, form, require, Need};
+    require(Need::Read).await?;
     let redact = form::redactions(&redact).map_err(|e| ConsoleError::invalid("redact", &e))?;
     let mut event_types: Vec<String> = event_types
         .split(',')

@@ -6,8 +6,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::deliveries::{list_deliveries, Resend};
+use crate::auth::SignedInUser;
 use crate::dto::DeliveryPage;
 use crate::error::ConsoleError;
+use crate::pages::Permitted;
 
 /// The log's data, reloaded when the filters in the URL change or `refresh` does.
 pub fn log_resource(
@@ -177,10 +179,9 @@ fn DeliveryTable(deliveries: Vec<domain::Delivery>, resend: ServerAction<Resend>
                                 <td class="mono">{code}</td>
                                 <td class="num">{d.attempts}</td>
                                 <td>
-                                    <ActionForm action=resend attr:class="inline">
-                                        <input type="hidden" name="id" value=d.id.clone()/>
-                                        <button type="submit" class="btn small">"Resend"</button>
-                                    </ActionForm>
+                                    <Permitted when=SignedInUser::can_edit>
+                                        <ResendButton id=d.id.clone() resend small=true/>
+                                    </Permitted>
                                 </td>
                             </tr>
                         }
@@ -188,6 +189,18 @@ fn DeliveryTable(deliveries: Vec<domain::Delivery>, resend: ServerAction<Resend>
                 </tbody>
             </table>
         </div>
+    }
+    .into_any()
+}
+
+/// "Resend" for one delivery (only offered to roles that may edit, docs/roles.md).
+#[component]
+pub fn ResendButton(id: String, resend: ServerAction<Resend>, small: bool) -> impl IntoView {
+    view! {
+        <ActionForm action=resend attr:class="inline">
+            <input type="hidden" name="id" value=id/>
+            <button type="submit" class=if small { "btn small" } else { "btn" }>"Resend"</button>
+        </ActionForm>
     }
     .into_any()
 }

@@ -6,10 +6,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::deliveries::{get_delivery, Resend};
+use crate::auth::SignedInUser;
+use crate::components::delivery_log::ResendButton;
 use crate::components::fields::ActionError;
 use crate::components::test_result::HeaderTable;
 use crate::dto::{escape, show_ms, show_opt_time, show_time, Attempt, DeliveryDetailView};
-use crate::pages::{loading, ErrorNotice};
+use crate::pages::{loading, ErrorNotice, Permitted};
 
 #[component]
 pub fn DeliveryPage() -> impl IntoView {
@@ -37,6 +39,7 @@ pub fn DeliveryPage() -> impl IntoView {
 fn DeliveryDetail(d: DeliveryDetailView, resend: ServerAction<Resend>) -> impl IntoView {
     let dl = d.delivery;
     let webhook_href = format!("/webhooks/{}", escape(&dl.webhook_id));
+    let resend_id = dl.id.clone();
     view! {
         <Title text=format!("Delivery {} · Herald", dl.id)/>
         <nav class="crumbs" aria-label="Breadcrumb">
@@ -57,10 +60,9 @@ fn DeliveryDetail(d: DeliveryDetailView, resend: ServerAction<Resend>) -> impl I
                     {dl.next_attempt_at.clone().map(|t| view! { " · next attempt " {show_time(&t)} })}
                 </p>
             </div>
-            <ActionForm action=resend attr:class="inline">
-                <input type="hidden" name="id" value=dl.id.clone()/>
-                <button type="submit" class="btn">"Resend"</button>
-            </ActionForm>
+            <Permitted when=SignedInUser::can_edit>
+                <ResendButton id=resend_id.clone() resend small=false/>
+            </Permitted>
         </div>
         <ActionError value=resend.value().into()/>
         {if d.attempts.is_empty() {

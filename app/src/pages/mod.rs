@@ -2,31 +2,40 @@
 //! inside [`SignedIn`], which checks the session during server rendering too, so without a
 //! session the server answers with a redirect to `/login` (no JavaScript needed).
 //!
+//! What a user's role does not allow is not offered: controls that change something sit
+//! in [`Permitted`] (the server refuses such calls anyway, `server::access`).
+//!
 //! A rule every page follows: resources are created in a component's body, never inside a
 //! `Suspend`. Server rendering may run a `Suspend` more than once; a resource created there
 //! would be numbered differently on the server and in the browser and break hydration.
 pub mod delivery;
 pub mod login;
 pub mod settings;
+pub mod users;
 pub mod webhook;
 pub mod webhooks;
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
-use crate::auth::{current_user, Logout};
+use crate::auth::{current_user, Logout, SignedInUser};
 use crate::error::ConsoleError;
+
+/// The signed-in user, read once by the layout and shared with the pages.
+#[derive(Clone, Copy)]
+pub struct Me(pub Resource<Result<Option<SignedInUser>, ConsoleError>>);
 
 #[component]
 pub fn SignedIn() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
+    provide_context(Me(user));
     // The page (Outlet) stays outside the Suspend: its server functions check the session
     // themselves, and a missing session redirects from here as well.
     view! {
         <Suspense fallback=|| view! { <header class="topbar"></header> }>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(Some(name)) => view! { <TopBar user=name/> }.into_any(),
+                    Ok(Some(me)) => view! { <TopBar me/> }.into_any(),
                     Ok(None) | Err(ConsoleError::Unauthorized) => view! { <Redirect path="/login"/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }
@@ -40,7 +49,7 @@ pub fn SignedIn() -> impl IntoView {
 }
 
 #[component]
-fn TopBar(user: String) -> impl IntoView {
+fn TopBar(me: SignedInUser) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     view! {
         <header class="topbar">
@@ -54,12 +63,42 @@ fn TopBar(user: String) -> impl IntoView {
                 <A href="/settings">"Settings"</A>
             </nav>
             <div class="who">
-                <span class="muted">"Signed in as " <strong>{user}</strong></span>
+                <span class="muted">
+                    "Signed in as " <strong class="who-name">{me.name}</strong>
+                    " " <span class="badge role">{me.role.as_str()}</span>
+                </span>
                 <ActionForm action=logout attr:class="inline">
                     <button type="submit" class="btn ghost small">"Sign out"</button>
                 </ActionForm>
             </div>
         </header>
+    }
+    .into_any()
+}
+
+/// `children` when the signed-in user's role passes `when` (e.g.
+/// [`SignedInUser::can_edit`]), else `fallback` (nothing by default).
+#[component]
+pub fn Permitted(
+    when: fn(&SignedInUser) -> bool,
+    children: ChildrenFn,
+    #[prop(optional, into)] fallback: ViewFn,
+) -> impl IntoView {
+    let me = use_context::<Me>();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let children = children.clone();
+                let fallback = fallback.clone();
+                Suspend::new(async move {
+                    let allowed = match me {
+                        Some(Me(user)) => matches!(user.await, Ok(Some(u)) if when(&u)),
+                        None => false,
+                    };
+                    if allowed { children().into_any() } else { fallback.run() }
+                })
+            }}
+        </Suspense>
     }
     .into_any()
 }

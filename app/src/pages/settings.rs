@@ -1,11 +1,12 @@
-//! `/settings`: API keys (create with a scope — the key is shown once —, list with
-//! prefix, scope, created and last used, revoke), the admin password, and the data
-//! retention in force.
+//! `/settings`: for admins, API keys (create with a scope — the key is shown once —, list
+//! with prefix, scope, created and last used, revoke) and users (`users`); for everyone,
+//! their own password and the data retention in force (docs/roles.md).
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::keys::{list_api_keys, retention_setting, CreateApiKey, RevokeApiKey};
-use crate::auth::ChangePassword;
+use crate::api::users::list_users;
+use crate::auth::{ChangePassword, SignedInUser};
 use crate::components::fields::{error_id, field_errors, invalid, ActionError, FieldError};
 use crate::dto::{show_opt_time, show_time, ApiKey};
 use domain::Scope;
@@ -18,7 +19,8 @@ fn scope_label(scope: Scope) -> &'static str {
         Scope::Admin => "admin: also API keys",
     }
 }
-use crate::pages::{loading, ErrorNotice};
+use crate::pages::users::{UserActions, UsersCard};
+use crate::pages::{loading, ErrorNotice, Me, Permitted};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -28,12 +30,33 @@ pub fn SettingsPage() -> impl IntoView {
         move || (create.version().get(), revoke.version().get()),
         |_| list_api_keys(),
     );
-    let create_errors = field_errors(create.value().into());
+    // Created for every user (resources stay outside `Suspense`); for a non-admin they
+    // answer Forbidden and are never shown.
+    let user_actions = UserActions::new();
+    let users = Resource::new(move || user_actions.version(), |_| list_users());
     view! {
         <Title text="Settings · Herald"/>
         <div class="page-head">
             <h1>"Settings"</h1>
         </div>
+        <Permitted when=SignedInUser::is_admin>
+            <KeysCard keys create revoke/>
+            <UsersCard users actions=user_actions/>
+        </Permitted>
+        <PasswordCard/>
+        <RetentionCard/>
+    }
+    .into_any()
+}
+
+#[component]
+fn KeysCard(
+    keys: Resource<Result<crate::dto::KeysData, crate::error::ConsoleError>>,
+    create: ServerAction<CreateApiKey>,
+    revoke: ServerAction<RevokeApiKey>,
+) -> impl IntoView {
+    let create_errors = field_errors(create.value().into());
+    view! {
         <section class="card" aria-labelledby="keys-title">
             <h2 id="keys-title">"API keys"</h2>
             <p class="hint">
@@ -81,8 +104,6 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
-        <PasswordCard/>
-        <RetentionCard/>
     }
     .into_any()
 }
@@ -158,6 +179,21 @@ fn KeyTable(keys: Vec<ApiKey>, revoke: ServerAction<RevokeApiKey>) -> impl IntoV
 #[component]
 fn PasswordCard() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
+    let me = use_context::<Me>();
+    // Which account the password belongs to: shown, and for password managers.
+    let who = move || {
+        Suspend::new(async move {
+            let name = match me {
+                Some(Me(user)) => user.await.ok().flatten().map(|u| u.name),
+                None => None,
+            }
+            .unwrap_or_default();
+            view! {
+                <p class="hint">"Signed in as " {name.clone()} ". Passwords are stored as argon2 hashes."</p>
+                <input type="text" name="username" value=name form="password-form" autocomplete="username" hidden=true readonly=true/>
+            }
+        })
+    };
     let errors = field_errors(change.value().into());
     let field = move |id: &'static str,
                       name: &'static str,
@@ -175,10 +211,8 @@ fn PasswordCard() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="account-title">
             <h2 id="account-title">"Account"</h2>
-            <p class="hint">"Signed in as admin. Passwords are stored as argon2 hashes."</p>
-            <ActionForm action=change attr:class="stack narrow">
-                // For password managers: which account this password belongs to.
-                <input type="text" name="username" value="admin" autocomplete="username" hidden=true readonly=true/>
+            <Suspense fallback=|| ()>{who}</Suspense>
+            <ActionForm action=change attr:class="stack narrow" attr:id="password-form">
                 {field("pw-current", "current", "Current password", "current-password")}
                 {field("pw-new", "new_password", "New password", "new-password")}
                 {field("pw-confirm", "confirm", "Confirm new password", "new-password")}

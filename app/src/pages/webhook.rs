@@ -1,12 +1,14 @@
 //! `/webhooks/{id}`: the webhook's settings, its signing secret (hidden until "Reveal
 //! secret"; "Rotate secret"), charts of the last 24 hours, "Send test event", "Retry
-//! failed" and the delivery log.
+//! failed" and the delivery log. A viewer sees the settings, the charts and the log, none
+//! of the controls (docs/roles.md: revealing the secret is an edit).
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::deliveries::{webhook_detail, Resend, RetryFailed, RevealSecret, RotateSecret};
 use crate::api::webhooks::SendTest;
+use crate::auth::SignedInUser;
 use crate::components::charts::{LatencyChart, SuccessChart};
 use crate::components::delivery_log::{log_resource, DeliveryLog};
 use crate::components::fields::{error_id, field_errors, invalid, ActionError, FieldError};
@@ -14,7 +16,7 @@ use crate::components::webhook_dialogs::TestForm;
 use crate::dto::DeliveryPage;
 use crate::dto::{escape, show_ms, show_opt_time, show_time, WebhookDetailData, WebhookView};
 use crate::error::ConsoleError;
-use crate::pages::{loading, ErrorNotice};
+use crate::pages::{loading, ErrorNotice, Permitted};
 
 /// What the page's parts share: the actions that add deliveries and the log they refresh.
 /// Created once at the top of the page, outside `Suspense` (see `delivery_log`).
@@ -70,6 +72,8 @@ fn WebhookDetailView(d: WebhookDetailData, shared: Shared) -> impl IntoView {
         log,
     } = shared;
     let types: Vec<String> = d.event_types.iter().map(|t| t.name.clone()).collect();
+    let (hook, test_hook, since) = (w.id.clone(), w.id.clone(), d.default_since.clone());
+    let edit_href = format!("/?edit={}", escape(&w.id));
     view! {
         <Title text=format!("{} · Herald", w.name)/>
         <nav class="crumbs" aria-label="Breadcrumb">
@@ -87,14 +91,18 @@ fn WebhookDetailView(d: WebhookDetailData, shared: Shared) -> impl IntoView {
                 </h1>
                 <p class="url mono">{w.url_display.clone()}</p>
             </div>
-            <a href=format!("/?edit={}", escape(&w.id)) class="btn" role="button">"Edit"</a>
+            <Permitted when=SignedInUser::can_edit>
+                <a href=edit_href.clone() class="btn" role="button">"Edit"</a>
+            </Permitted>
         </div>
         <div class="grid">
             <Settings w=w.clone()/>
-            <div>
-                <Secret id=w.id.clone()/>
-                <RetryFailedCard id=w.id.clone() default_since=d.default_since.clone() retry/>
-            </div>
+            <Permitted when=SignedInUser::can_edit>
+                <div>
+                    <Secret id=hook.clone()/>
+                    <RetryFailedCard id=hook.clone() default_since=since.clone() retry/>
+                </div>
+            </Permitted>
         </div>
         <section class="card" aria-labelledby="charts-title">
             <h2 id="charts-title">"Last 24 hours (UTC)"</h2>
@@ -103,10 +111,12 @@ fn WebhookDetailView(d: WebhookDetailData, shared: Shared) -> impl IntoView {
                 <LatencyChart buckets=d.chart.clone()/>
             </div>
         </section>
-        <section class="card" aria-labelledby="test-title">
-            <h2 id="test-title">"Send test event"</h2>
-            <TestForm webhook_id=w.id.clone() event_types=types send/>
-        </section>
+        <Permitted when=SignedInUser::can_edit>
+            <section class="card" aria-labelledby="test-title">
+                <h2 id="test-title">"Send test event"</h2>
+                <TestForm webhook_id=test_hook.clone() event_types=types.clone() send/>
+            </section>
+        </Permitted>
         <DeliveryLog webhook_id=w.id.clone() event_types=d.event_types.clone() log resend reload/>
     }
     .into_any()

@@ -1,16 +1,18 @@
 //! `/`: the webhooks table (name, masked URL, event types, health), a switch "Active" and a
 //! menu "Actions" (Edit, Send test event, Delete) per row, and "Create Webhook". Dialogs
 //! are driven by the URL, so every control is a link or a form that works without
-//! JavaScript and is handled in place once the app is hydrated.
+//! JavaScript and is handled in place once the app is hydrated. A viewer sees the list
+//! only: no Create, no switch (the state as text), no Actions (docs/roles.md).
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::webhooks::{list_webhooks, SetActive};
+use crate::auth::SignedInUser;
 use crate::components::fields::ActionError;
 use crate::components::webhook_dialogs::{CreateDialog, DeleteDialog, EditDialog, TestDialog};
 use crate::dto::{escape, show_opt_time, WebhookView};
-use crate::pages::{loading, ErrorNotice};
+use crate::pages::{loading, ErrorNotice, Permitted};
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
@@ -37,7 +39,9 @@ pub fn WebhooksPage() -> impl IntoView {
                 <h1>"Webhooks"</h1>
                 <p class="muted">"Herald signs and delivers each event to every active webhook subscribed to it, with retries."</p>
             </div>
-            <a href="/?dialog=create" role="button" class="btn primary">"Create Webhook"</a>
+            <Permitted when=SignedInUser::can_edit>
+                <a href="/?dialog=create" role="button" class="btn primary">"Create Webhook"</a>
+            </Permitted>
         </div>
         <ActionError value=toggle.value().into()/>
         <Transition fallback=loading>
@@ -93,6 +97,8 @@ fn WebhookTable(webhooks: Vec<WebhookView>, toggle: ServerAction<SetActive>) -> 
 #[component]
 fn WebhookRow(w: WebhookView, toggle: ServerAction<SetActive>) -> impl IntoView {
     let id = escape(&w.id);
+    let (hook, active) = (w.id.clone(), w.active);
+    let state = move || view! { <span class="muted">{if active { "On" } else { "Off" }}</span> };
     let types = if w.event_types.iter().any(|t| t == "*") {
         view! { <span class="chip">"All events"</span> }.into_any()
     } else {
@@ -114,17 +120,32 @@ fn WebhookRow(w: WebhookView, toggle: ServerAction<SetActive>) -> impl IntoView 
             <td class="types-cell">{types}</td>
             <td><Health w=w.clone()/></td>
             <td>
-                <ActionForm action=toggle attr:class="inline">
-                    <input type="hidden" name="id" value=w.id.clone()/>
-                    <input type="hidden" name="active" value=(!w.active).to_string()/>
-                    <button type="submit" role="switch" class="switch" aria-checked=w.active.to_string() aria-label="Active">
-                        <span class="track" aria-hidden="true"><span class="thumb"></span></span>
-                        <span class="switch-text" aria-hidden="true">{if w.active { "On" } else { "Off" }}</span>
-                    </button>
-                </ActionForm>
+                <Permitted when=SignedInUser::can_edit fallback=state>
+                    <ActiveSwitch id=hook.clone() active toggle/>
+                </Permitted>
             </td>
-            <td class="actions-cell"><ActionsMenu id=id/></td>
+            <td class="actions-cell">
+                <Permitted when=SignedInUser::can_edit>
+                    <ActionsMenu id=id.clone()/>
+                </Permitted>
+            </td>
         </tr>
+    }
+    .into_any()
+}
+
+/// The row's "Active" switch: a form posting the opposite state.
+#[component]
+fn ActiveSwitch(id: String, active: bool, toggle: ServerAction<SetActive>) -> impl IntoView {
+    view! {
+        <ActionForm action=toggle attr:class="inline">
+            <input type="hidden" name="id" value=id/>
+            <input type="hidden" name="active" value=(!active).to_string()/>
+            <button type="submit" role="switch" class="switch" aria-checked=active.to_string() aria-label="Active">
+                <span class="track" aria-hidden="true"><span class="thumb"></span></span>
+                <span class="switch-text" aria-hidden="true">{if active { "On" } else { "Off" }}</span>
+            </button>
+        </ActionForm>
     }
     .into_any()
 }

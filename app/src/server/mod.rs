@@ -1,6 +1,7 @@
 //! Server-side helpers for the console's server functions (compiled with `ssr` only): the
-//! engine and session from the request context, and conversions between engine types and
-//! the console's DTOs.
+//! engine and session from the request context, who may call (`access`), and conversions
+//! between engine types and the console's DTOs.
+pub mod access;
 pub mod charts;
 pub mod convert;
 pub mod draft;
@@ -12,17 +13,17 @@ use engine::Engine;
 use leptos::prelude::use_context;
 use tower_sessions::Session;
 
+pub use access::{require, Need, Principal};
+
 use crate::error::ConsoleError;
 
-/// The session key holding the signed-in user's name.
-pub const USER_KEY: &str = "user";
-/// The session key holding when the user signed in (ms), for the absolute lifetime.
-const SIGNED_IN_AT: &str = "signed_in_at";
 /// The session key holding the user who signed in with the setup token and must choose
 /// a password before anything else.
-const SETUP_KEY: &str = "setup_user";
+pub(crate) const SETUP_KEY: &str = "setup_user";
 /// The session key holding an API key created a moment ago, shown once.
 const NEW_KEY: &str = "new_api_key";
+/// The session key holding a user's setup token handed out a moment ago, shown once.
+const NEW_SETUP_TOKEN: &str = "new_setup_token";
 
 /// A session ends this long after signing in, however active (docs/security.md#sessions);
 /// the idle limit is the session cookie's expiry.
@@ -56,37 +57,6 @@ pub async fn session() -> Result<Session, ConsoleError> {
     })
 }
 
-/// True when a session that signed in at `signed_in_at` has outlived the absolute lifetime.
-pub fn outlived(signed_in_at: Option<i64>, now_ms: i64) -> bool {
-    signed_in_at.is_none_or(|at| now_ms - at >= ABSOLUTE_LIFETIME_MS || at > now_ms)
-}
-
-/// The user signed in on `session` at `now_ms`; a session past its absolute lifetime is
-/// ended here.
-pub async fn session_user(session: &Session, now_ms: i64) -> Result<Option<String>, ConsoleError> {
-    let Some(user) = session
-        .get::<String>(USER_KEY)
-        .await
-        .map_err(session_error)?
-    else {
-        return Ok(None);
-    };
-    let at = session
-        .get::<i64>(SIGNED_IN_AT)
-        .await
-        .map_err(session_error)?;
-    if outlived(at, now_ms) {
-        session.flush().await.map_err(session_error)?;
-        return Ok(None);
-    }
-    Ok(Some(user))
-}
-
-/// The signed-in user, if any.
-pub async fn current_user() -> Result<Option<String>, ConsoleError> {
-    session_user(&session().await?, engine()?.now_ms()).await
-}
-
 /// The user who signed in with the setup token and has to choose a password, if any.
 pub async fn setup_user() -> Result<Option<String>, ConsoleError> {
     let session = session().await?;
@@ -108,57 +78,50 @@ pub async fn session_id() -> Result<Option<String>, ConsoleError> {
     Ok(session().await?.id().map(|id| id.to_string()))
 }
 
-/// The signed-in user, or `Unauthorized`. Every server function but sign-in starts here.
-pub async fn require_user() -> Result<String, ConsoleError> {
-    current_user().await?.ok_or(ConsoleError::Unauthorized)
-}
-
-/// Starts a session for `user` under a fresh id (no session fixation).
-pub async fn sign_in(user: &str) -> Result<(), ConsoleError> {
-    let session = session().await?;
-    let now = engine()?.now_ms();
-    session.cycle_id().await.map_err(session_error)?;
-    session
-        .remove::<String>(SETUP_KEY)
-        .await
-        .map_err(session_error)?;
-    session
-        .insert(USER_KEY, user)
-        .await
-        .map_err(session_error)?;
-    session
-        .insert(SIGNED_IN_AT, now)
-        .await
-        .map_err(session_error)
-}
-
-/// Gives the session a fresh id (after a password change); what it holds stays.
-pub async fn renew_id() -> Result<(), ConsoleError> {
-    session().await?.cycle_id().await.map_err(session_error)
-}
-
 /// Deletes the session from the store and clears the cookie.
 pub async fn sign_out() -> Result<(), ConsoleError> {
     session().await?.flush().await.map_err(session_error)
 }
 
-/// Keeps a newly created API key for the next read of the settings page (so it can be
-/// shown once even when the form was posted without JavaScript), sealed with the master
-/// key: no session row holds it in plaintext (docs/security.md#sessions).
-pub async fn stash_new_key(name: &str, key: &str) -> Result<(), ConsoleError> {
-    let sealed = engine()?.seal_for_session(key);
+/// A secret shown once on the settings page: kept in the session until the next read of
+/// its list (so it can be shown even when the form was posted without JavaScript), sealed
+/// with the master key: no session row holds it in plaintext (docs/security.md#sessions).
+#[derive(Clone, Copy, Debug)]
+pub enum ShownOnce {
+    /// A new API key.
+    ApiKey,
+    /// A new or reset user's setup token.
+    SetupToken,
+}
+
+impl ShownOnce {
+    fn key(self) -> &'static str {
+        match self {
+            ShownOnce::ApiKey => NEW_KEY,
+            ShownOnce::SetupToken => NEW_SETUP_TOKEN,
+        }
+    }
+}
+
+/// Keeps `secret` (named `name`) for the next [`take_shown_once`].
+pub async fn stash_shown_once(
+    slot: ShownOnce,
+    name: &str,
+    secret: &str,
+) -> Result<(), ConsoleError> {
+    let sealed = engine()?.seal_for_session(secret);
     let session = session().await?;
     session
-        .insert(NEW_KEY, (name, sealed))
+        .insert(slot.key(), (name, sealed))
         .await
         .map_err(session_error)
 }
 
-/// The key stashed by [`stash_new_key`], opened, and forgotten.
-pub async fn take_new_key() -> Result<Option<(String, String)>, ConsoleError> {
+/// The secret stashed by [`stash_shown_once`], opened, and forgotten.
+pub async fn take_shown_once(slot: ShownOnce) -> Result<Option<(String, String)>, ConsoleError> {
     let session = session().await?;
     let Some((name, sealed)) = session
-        .remove::<(String, String)>(NEW_KEY)
+        .remove::<(String, String)>(slot.key())
         .await
         .map_err(session_error)?
     else {
@@ -167,12 +130,7 @@ pub async fn take_new_key() -> Result<Option<(String, String)>, ConsoleError> {
     Ok(Some((name, engine()?.open_from_session(&sealed)?)))
 }
 
-fn session_error(e: tower_sessions::session::Error) -> ConsoleError {
+pub(crate) fn session_error(e: tower_sessions::session::Error) -> ConsoleError {
     tracing::error!(error = %e, "session store failed");
     ConsoleError::Server("the session store failed".into())
-}
-
-/// Who a test send counts against (`HERALD_TEST_RATE_LIMIT` is per user or key).
-pub fn rate_key(user: &str) -> String {
-    format!("console:{user}")
 }

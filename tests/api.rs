@@ -725,7 +725,7 @@ async fn openapi_lists_every_route_of_the_contract() {
     // And every documented route answers (is really routed), not 404/405.
     for (path, ops) in spec["paths"].as_object().unwrap() {
         for method in ops.as_object().unwrap().keys() {
-            let url = app.url(&path.replace("{id}", "x_none"));
+            let url = app.url(&path.replace("{id}", "x_none").replace("{name}", "x_none"));
             let req = app
                 .client
                 .request(method.to_uppercase().parse().unwrap(), url)
@@ -738,7 +738,7 @@ async fn openapi_lists_every_route_of_the_contract() {
                 .unwrap()
                 .status();
             assert_ne!(status, 405, "{method} {path}");
-            if !path.contains("{id}") {
+            if !path.contains('{') {
                 assert_ne!(status, 404, "{method} {path}");
             }
         }

@@ -29,6 +29,11 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("get", "/api-keys", "admin"),
     ("post", "/api-keys", "admin"),
     ("delete", "/api-keys/{id}", "admin"),
+    ("get", "/users", "admin"),
+    ("post", "/users", "admin"),
+    ("patch", "/users/{name}", "admin"),
+    ("post", "/users/{name}/reset", "admin"),
+    ("delete", "/users/{name}", "admin"),
 ];
 
 const SCOPES: [&str; 3] = ["ingest", "manage", "admin"];
@@ -50,7 +55,7 @@ async fn key(app: &TestApp, scope: &str) -> String {
 }
 
 async fn call(app: &TestApp, key: &str, method: &str, path: &str) -> (u16, String, Value) {
-    let url = app.url(&path.replace("{id}", "nope_0"));
+    let url = app.url(&path.replace("{id}", "nope_0").replace("{name}", "nope_0"));
     let req = match method {
         "get" => app.client.get(url),
         "post" => app.client.post(url).json(&json!({})),

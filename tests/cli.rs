@@ -869,3 +869,75 @@ fn listen_create_registers_a_webhook_and_removes_it_on_sigterm() {
         "{hooks}"
     );
 }
+
+/// Signs in to the console of `server` through the real login server function; the
+/// status of the answer (200 signed in or choose a password, 401 refused).
+fn console_login(server: &cli_support::Server, user: &str, password: &str) -> u16 {
+    use leptos::server_fn::ServerFn;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{}{}", server.url, app::auth::Login::PATH))
+            .header("origin", &server.url)
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("username", user), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    })
+}
+
+#[test]
+fn users_are_created_with_a_setup_token_listed_changed_reset_and_removed() {
+    let server = Server::start();
+    let created = server
+        .run(&["user", "create", "--name", "vic", "--role", "viewer"])
+        .ok();
+    let token = created.stdout.trim().to_string();
+    assert_eq!(created.stdout.lines().count(), 1, "{}", created.stdout);
+    assert!(token.len() >= 32, "{token}");
+    assert!(
+        created.stderr.contains("vic") && created.stderr.contains("only this once"),
+        "{}",
+        created.stderr
+    );
+
+    let list = server.run(&["user", "list"]).ok();
+    assert!(list.stdout.contains("vic"), "{}", list.stdout);
+    assert!(list.stdout.contains("pending"), "{}", list.stdout);
+    assert!(!list.stdout.contains(&token), "the token is shown once");
+    let users = server.json(&["user", "list"]);
+    assert_eq!(users["data"][1]["role"], "viewer", "{users}");
+
+    let changed = server
+        .run(&["user", "role", "vic", "--role", "editor"])
+        .ok();
+    assert_eq!(changed.stdout.trim(), "vic is now editor");
+
+    let reset = server.run(&["user", "reset", "vic"]).ok();
+    let new_token = reset.stdout.trim();
+    assert_ne!(new_token, token);
+    assert_eq!(
+        console_login(&server, "vic", &token),
+        401,
+        "the old token is void"
+    );
+    assert_eq!(console_login(&server, "vic", new_token), 200);
+
+    server.run(&["user", "remove", "vic"]).ok();
+    assert_eq!(server.run(&["user", "remove", "vic"]).code(3).code, 3);
+    let last = server.run(&["user", "remove", "admin"]).code(4);
+    assert!(last.stderr.contains("last admin"), "{}", last.stderr);
+    let bad = server
+        .run(&["user", "create", "--name", "Bad Name", "--role", "viewer"])
+        .code(4);
+    assert!(bad.stderr.contains("name:"), "{}", bad.stderr);
+    server
+        .run(&["user", "create", "--name", "x", "--role", "owner"])
+        .code(2);
+}

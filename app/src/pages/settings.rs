@@ -32,7 +32,7 @@ pub fn SettingsPage() -> impl IntoView {
     );
     // Created for every user (resources stay outside `Suspense`); for a non-admin they
     // answer Forbidden and are never shown.
-    let user_actions = UserActions::new();
+    let user_actions = UserActions::default();
     let users = Resource::new(move || user_actions.version(), |_| list_users());
     view! {
         <Title text="Settings · Herald"/>

@@ -29,8 +29,8 @@ pub struct UserActions {
     pub remove: ServerAction<RemoveUser>,
 }
 
-impl UserActions {
-    pub fn new() -> UserActions {
+impl Default for UserActions {
+    fn default() -> UserActions {
         UserActions {
             create: ServerAction::new(),
             set_role: ServerAction::new(),
@@ -38,6 +38,9 @@ impl UserActions {
             remove: ServerAction::new(),
         }
     }
+}
+
+impl UserActions {
     /// Changes whenever one of them ran (the list reloads).
     pub fn version(&self) -> usize {
         self.create.version().get()

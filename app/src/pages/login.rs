@@ -76,10 +76,9 @@ fn ChoosePasswordForm() -> impl IntoView {
     };
     view! {
         <h1>"Choose your password"</h1>
-        <p class="muted">"The setup token works only once. Choose the admin password now (at least 8 characters)."</p>
+        <p class="muted">"The setup token works only once. Choose your password now (at least 8 characters)."</p>
         <ActionForm action=choose attr:class="stack">
             <ActionError value=choose.value().into()/>
-            <input type="text" name="username" value="admin" autocomplete="username" hidden=true readonly=true/>
             {field("choose-new", "new_password", "New password")}
             {field("choose-confirm", "confirm", "Confirm new password")}
             <button type="submit" class="btn primary wide">"Save password"</button>

@@ -34,6 +34,9 @@ test('an admin creates a viewer who sees no mutating control', async ({ page, re
   // The viewer signs in with the token and chooses a password.
   const context = await browser.newContext();
   const viewer = await context.newPage();
+  const problems: string[] = [];
+  viewer.on('console', (m) => { if (m.type() === 'error') problems.push(`${viewer.url()}: ${m.text()}`); });
+  viewer.on('pageerror', (e) => problems.push(`${viewer.url()} pageerror: ${e.message}`));
   await viewer.goto('/login');
   await viewer.getByLabel('Username').fill(name);
   await viewer.getByLabel('Password').fill(token);
@@ -76,6 +79,7 @@ test('an admin creates a viewer who sees no mutating control', async ({ page, re
   await expect(viewer.getByRole('button', { name: 'Create API key' })).toHaveCount(0);
   await expect(viewer.getByRole('button', { name: 'Change password' })).toBeVisible();
   await screenshot(viewer, 'viewer-settings');
+  expect(problems, 'every page hydrates for a viewer').toEqual([]);
 
   await context.close();
 });

@@ -9,7 +9,7 @@ use crate::api::deliveries::{list_deliveries, Resend};
 use crate::auth::SignedInUser;
 use crate::dto::DeliveryPage;
 use crate::error::ConsoleError;
-use crate::pages::Permitted;
+use crate::pages::{allows, Me};
 
 /// The log's data, reloaded when the filters in the URL change or `refresh` does.
 pub fn log_resource(
@@ -45,6 +45,7 @@ pub fn DeliveryLog(
     reload: RwSignal<usize>,
 ) -> impl IntoView {
     let query = use_query_map();
+    let me = use_context::<Me>();
     let filter = move |k: &str| query.with_untracked(|q| q.get(k).unwrap_or_default());
     let here = format!("/webhooks/{webhook_id}");
     let link_id = StoredValue::new(webhook_id.clone());
@@ -119,6 +120,7 @@ pub fn DeliveryLog(
             })}
             <Transition fallback=|| view! { <p class="muted">"Loading deliveries…"</p> }>
                 {move || Suspend::new(async move {
+                    let can_edit = allows(me, SignedInUser::can_edit).await;
                     match log.await {
                         Ok(page) => {
                             let older = page.next_cursor.clone().map(|c| {
@@ -132,7 +134,7 @@ pub fn DeliveryLog(
                                 view! { <a class="btn ghost small" href=href>"Older deliveries →"</a> }
                             });
                             view! {
-                                <DeliveryTable deliveries=page.deliveries resend/>
+                                <DeliveryTable deliveries=page.deliveries resend can_edit/>
                                 {older}
                             }.into_any()
                         }
@@ -146,7 +148,11 @@ pub fn DeliveryLog(
 }
 
 #[component]
-fn DeliveryTable(deliveries: Vec<domain::Delivery>, resend: ServerAction<Resend>) -> impl IntoView {
+fn DeliveryTable(
+    deliveries: Vec<domain::Delivery>,
+    resend: ServerAction<Resend>,
+    can_edit: bool,
+) -> impl IntoView {
     if deliveries.is_empty() {
         return view! { <p class="empty">"No deliveries match. Send a test event to see one here."</p> }.into_any();
     }
@@ -179,9 +185,7 @@ fn DeliveryTable(deliveries: Vec<domain::Delivery>, resend: ServerAction<Resend>
                                 <td class="mono">{code}</td>
                                 <td class="num">{d.attempts}</td>
                                 <td>
-                                    <Permitted when=SignedInUser::can_edit>
-                                        <ResendButton id=d.id.clone() resend small=true/>
-                                    </Permitted>
+                                    {can_edit.then(|| view! { <ResendButton id=d.id.clone() resend small=true/> })}
                                 </td>
                             </tr>
                         }

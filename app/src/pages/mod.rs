@@ -76,6 +76,15 @@ fn TopBar(me: SignedInUser) -> impl IntoView {
     .into_any()
 }
 
+/// Whether the signed-in user's role passes `when`, for a view that awaits it inside its
+/// own `Suspend` (take `me` with `use_context` in the component's body).
+pub async fn allows(me: Option<Me>, when: fn(&SignedInUser) -> bool) -> bool {
+    match me {
+        Some(Me(user)) => matches!(user.await, Ok(Some(u)) if when(&u)),
+        None => false,
+    }
+}
+
 /// `children` when the signed-in user's role passes `when` (e.g.
 /// [`SignedInUser::can_edit`]), else `fallback` (nothing by default).
 #[component]
@@ -91,11 +100,7 @@ pub fn Permitted(
                 let children = children.clone();
                 let fallback = fallback.clone();
                 Suspend::new(async move {
-                    let allowed = match me {
-                        Some(Me(user)) => matches!(user.await, Ok(Some(u)) if when(&u)),
-                        None => false,
-                    };
-                    if allowed { children().into_any() } else { fallback.run() }
+                    if allows(me, when).await { children().into_any() } else { fallback.run() }
                 })
             }}
         </Suspense>

@@ -19,21 +19,26 @@ fn scope_label(scope: Scope) -> &'static str {
         Scope::Admin => "admin: also API keys",
     }
 }
+use crate::error::ConsoleError;
 use crate::pages::users::{UserActions, UsersCard};
-use crate::pages::{loading, ErrorNotice, Me, Permitted};
+use crate::pages::{allows, loading, ErrorNotice, Me, Permitted};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
+    // Created for every user (resources stay outside `Suspense`); for a non-admin they ask
+    // the server nothing, answer Forbidden and are never shown.
+    let me = use_context::<Me>();
     let keys = Resource::new(
         move || (create.version().get(), revoke.version().get()),
-        |_| list_api_keys(),
+        move |_| for_admin(me, list_api_keys()),
     );
-    // Created for every user (resources stay outside `Suspense`); for a non-admin they
-    // answer Forbidden and are never shown.
     let user_actions = UserActions::default();
-    let users = Resource::new(move || user_actions.version(), |_| list_users());
+    let users = Resource::new(
+        move || user_actions.version(),
+        move |_| for_admin(me, list_users()),
+    );
     view! {
         <Title text="Settings · Herald"/>
         <div class="page-head">
@@ -49,9 +54,21 @@ pub fn SettingsPage() -> impl IntoView {
     .into_any()
 }
 
+/// `fetch`'s answer for an admin; for anyone else `Forbidden`, without asking the server.
+async fn for_admin<T>(
+    me: Option<Me>,
+    fetch: impl std::future::Future<Output = Result<T, ConsoleError>>,
+) -> Result<T, ConsoleError> {
+    if allows(me, SignedInUser::is_admin).await {
+        fetch.await
+    } else {
+        Err(ConsoleError::Forbidden)
+    }
+}
+
 #[component]
 fn KeysCard(
-    keys: Resource<Result<crate::dto::KeysData, crate::error::ConsoleError>>,
+    keys: Resource<Result<crate::dto::KeysData, ConsoleError>>,
     create: ServerAction<CreateApiKey>,
     revoke: ServerAction<RevokeApiKey>,
 ) -> impl IntoView {

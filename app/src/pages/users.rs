@@ -85,9 +85,9 @@ pub fn UsersCard(
                 <button type="submit" class="btn primary">"Create user"</button>
             </ActionForm>
             <ActionError value=create.value().into()/>
-            <ActionError value=actions.set_role.value().into()/>
-            <ActionError value=actions.reset.value().into()/>
-            <ActionError value=actions.remove.value().into()/>
+            <RowError value=actions.set_role.value().into()/>
+            <RowError value=actions.reset.value().into()/>
+            <RowError value=actions.remove.value().into()/>
             <Transition fallback=loading>
                 {move || Suspend::new(async move {
                     match users.await {
@@ -109,6 +109,26 @@ pub fn UsersCard(
         </section>
     }
     .into_any()
+}
+
+/// Any error of a row's action as an alert: their forms have no field of their own to show
+/// a validation message next to (e.g. "the last admin must stay an admin").
+#[component]
+fn RowError<T: Clone + Send + Sync + 'static>(
+    value: Signal<Option<Result<T, ConsoleError>>>,
+) -> impl IntoView {
+    move || match value.get() {
+        Some(Err(ConsoleError::Invalid(fields))) => {
+            let text = fields
+                .into_values()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("; ");
+            Some(view! { <p class="alert error" role="alert">{text}</p> })
+        }
+        Some(Err(e)) => Some(view! { <p class="alert error" role="alert">{e.to_string()}</p> }),
+        _ => None,
+    }
 }
 
 #[component]

@@ -12,7 +12,7 @@ use crate::auth::SignedInUser;
 use crate::components::fields::ActionError;
 use crate::components::webhook_dialogs::{CreateDialog, DeleteDialog, EditDialog, TestDialog};
 use crate::dto::{escape, show_opt_time, WebhookView};
-use crate::pages::{loading, ErrorNotice, Permitted};
+use crate::pages::{allows, loading, ErrorNotice, Me, Permitted};
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
@@ -27,6 +27,7 @@ pub fn WebhooksPage() -> impl IntoView {
         create.get() || edit.get().is_some() || delete.get().is_some() || test.get().is_some()
     });
     let toggle = ServerAction::<SetActive>::new();
+    let me = use_context::<Me>();
     let list = Resource::new(
         move || (dialog_open.get(), toggle.version().get()),
         |_| list_webhooks(),
@@ -46,6 +47,7 @@ pub fn WebhooksPage() -> impl IntoView {
         <ActionError value=toggle.value().into()/>
         <Transition fallback=loading>
             {move || Suspend::new(async move {
+                let can_edit = allows(me, SignedInUser::can_edit).await;
                 match list.await {
                     Ok(list) if list.webhooks.is_empty() => view! {
                         <div class="empty card">
@@ -55,7 +57,7 @@ pub fn WebhooksPage() -> impl IntoView {
                     }
                     .into_any(),
                     Ok(list) => view! {
-                        <WebhookTable webhooks=list.webhooks toggle/>
+                        <WebhookTable webhooks=list.webhooks toggle can_edit/>
                         {list.more.then(|| view! { <p class="hint">"Showing the 200 newest webhooks."</p> })}
                     }
                     .into_any(),
@@ -72,7 +74,11 @@ pub fn WebhooksPage() -> impl IntoView {
 }
 
 #[component]
-fn WebhookTable(webhooks: Vec<WebhookView>, toggle: ServerAction<SetActive>) -> impl IntoView {
+fn WebhookTable(
+    webhooks: Vec<WebhookView>,
+    toggle: ServerAction<SetActive>,
+    can_edit: bool,
+) -> impl IntoView {
     view! {
         <div class="table-wrap card flush">
             <table class="webhooks" aria-label="Webhooks">
@@ -86,7 +92,7 @@ fn WebhookTable(webhooks: Vec<WebhookView>, toggle: ServerAction<SetActive>) -> 
                     </tr>
                 </thead>
                 <tbody>
-                    {webhooks.into_iter().map(|w| view! { <WebhookRow w toggle/> }).collect_view()}
+                    {webhooks.into_iter().map(|w| view! { <WebhookRow w toggle can_edit/> }).collect_view()}
                 </tbody>
             </table>
         </div>
@@ -95,10 +101,21 @@ fn WebhookTable(webhooks: Vec<WebhookView>, toggle: ServerAction<SetActive>) -> 
 }
 
 #[component]
-fn WebhookRow(w: WebhookView, toggle: ServerAction<SetActive>) -> impl IntoView {
+fn WebhookRow(w: WebhookView, toggle: ServerAction<SetActive>, can_edit: bool) -> impl IntoView {
     let id = escape(&w.id);
-    let (hook, active) = (w.id.clone(), w.active);
-    let state = move || view! { <span class="muted">{if active { "On" } else { "Off" }}</span> };
+    let active = w.active;
+    let (switch, actions) = if can_edit {
+        (
+            view! { <ActiveSwitch id=w.id.clone() active toggle/> }.into_any(),
+            view! { <ActionsMenu id=id.clone()/> }.into_any(),
+        )
+    } else {
+        let state = if active { "On" } else { "Off" };
+        (
+            view! { <span class="muted">{state}</span> }.into_any(),
+            ().into_any(),
+        )
+    };
     let types = if w.event_types.iter().any(|t| t == "*") {
         view! { <span class="chip">"All events"</span> }.into_any()
     } else {
@@ -119,16 +136,8 @@ fn WebhookRow(w: WebhookView, toggle: ServerAction<SetActive>) -> impl IntoView 
             </td>
             <td class="types-cell">{types}</td>
             <td><Health w=w.clone()/></td>
-            <td>
-                <Permitted when=SignedInUser::can_edit fallback=state>
-                    <ActiveSwitch id=hook.clone() active toggle/>
-                </Permitted>
-            </td>
-            <td class="actions-cell">
-                <Permitted when=SignedInUser::can_edit>
-                    <ActionsMenu id=id.clone()/>
-                </Permitted>
-            </td>
+            <td>{switch}</td>
+            <td class="actions-cell">{actions}</td>
         </tr>
     }
     .into_any()

@@ -100,7 +100,7 @@ pub async fn create_api_key(
     scope: domain::Scope,
 ) -> Result<(), BoxError> {
     let engine = open_engine(&config).await?;
-    let (key, plaintext) = engine.create_api_key(name, scope).await?;
+    let (key, plaintext) = engine.create_api_key(name, scope, None).await?;
     eprintln!(
         "Created API key {} ({}, scope {}). It is shown only this once:",
         key.name, key.id, key.scope
@@ -169,6 +169,10 @@ pub async fn router(
         engine: engine.clone(),
         leptos_options: leptos_options.clone(),
         metrics: Metrics::install(config.metrics_token.clone()),
+        public_url: config
+            .public_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_string()),
     };
 
     let sessions = crate::sessions::Sessions::over(engine.session_pool());

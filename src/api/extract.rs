@@ -116,7 +116,30 @@ pub mod scope {
 #[derive(Debug, Clone)]
 pub struct Caller<S> {
     pub key_id: String,
+    /// The one tenant a tenant-bound key reaches (docs/tenants.md#keys).
+    pub tenant: Option<String>,
     required: std::marker::PhantomData<S>,
+}
+
+impl<S> Caller<S> {
+    /// The tenants this key reaches: its own when bound to one, else every tenant.
+    pub fn scope(&self) -> engine::rules::tenancy::TenantScope {
+        use engine::rules::tenancy::TenantScope;
+        match &self.tenant {
+            Some(t) => TenantScope::Only(t.clone()),
+            None => TenantScope::All,
+        }
+    }
+
+    /// The scope narrowed to `?tenant=` when given; a tenant outside the key's answers 404.
+    pub fn scope_for(
+        &self,
+        tenant: Option<&str>,
+    ) -> Result<engine::rules::tenancy::TenantScope, ApiError> {
+        self.scope()
+            .narrowed(tenant)
+            .ok_or_else(|| ApiError::not_found("tenant"))
+    }
 }
 
 impl<S: scope::Required> FromRequestParts<AppState> for Caller<S> {
@@ -144,6 +167,7 @@ impl<S: scope::Required> FromRequestParts<AppState> for Caller<S> {
         }
         Ok(Caller {
             key_id: holder.id,
+            tenant: holder.tenant,
             required: std::marker::PhantomData,
         })
     }

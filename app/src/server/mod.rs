@@ -5,6 +5,7 @@ pub mod charts;
 pub mod convert;
 pub mod draft;
 pub mod form;
+pub mod tenancy;
 
 use std::net::IpAddr;
 
@@ -167,7 +168,7 @@ pub async fn take_new_key() -> Result<Option<(String, String)>, ConsoleError> {
     Ok(Some((name, engine()?.open_from_session(&sealed)?)))
 }
 
-fn session_error(e: tower_sessions::session::Error) -> ConsoleError {
+pub(crate) fn session_error(e: tower_sessions::session::Error) -> ConsoleError {
     tracing::error!(error = %e, "session store failed");
     ConsoleError::Server("the session store failed".into())
 }

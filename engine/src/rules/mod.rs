@@ -14,4 +14,5 @@ pub mod retention;
 pub mod retry;
 pub mod scopes;
 pub mod signing;
+pub mod tenancy;
 pub mod validate;

@@ -72,15 +72,20 @@ pub async fn session_user(session: &Session, now_ms: i64) -> Result<Option<Strin
     else {
         return Ok(None);
     };
+    Ok(within_lifetime(session, now_ms).await?.then_some(user))
+}
+
+/// False (and the session ended) when `session` has outlived the absolute lifetime.
+pub(crate) async fn within_lifetime(session: &Session, now_ms: i64) -> Result<bool, ConsoleError> {
     let at = session
         .get::<i64>(SIGNED_IN_AT)
         .await
         .map_err(session_error)?;
     if outlived(at, now_ms) {
         session.flush().await.map_err(session_error)?;
-        return Ok(None);
+        return Ok(false);
     }
-    Ok(Some(user))
+    Ok(true)
 }
 
 /// The signed-in user, if any.

@@ -59,3 +59,39 @@ pub async fn switch_tenant(tenant: &str) -> Result<(), ConsoleError> {
         .await
         .map_err(session_error)
 }
+
+/// Starts a portal session under a fresh id (no session fixation): nothing of a user
+/// session it replaces is kept.
+pub async fn open_portal(
+    session: &tower_sessions::Session,
+    portal: PortalSession,
+    now_ms: i64,
+) -> Result<(), ConsoleError> {
+    session.clear().await;
+    session.cycle_id().await.map_err(session_error)?;
+    session
+        .insert(PORTAL_KEY, portal)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(super::SIGNED_IN_AT, now_ms)
+        .await
+        .map_err(session_error)
+}
+
+/// The portal session on `session` at `now_ms`; one past its absolute lifetime is ended.
+pub async fn session_portal(
+    session: &tower_sessions::Session,
+    now_ms: i64,
+) -> Result<Option<PortalSession>, ConsoleError> {
+    let Some(portal) = session
+        .get::<PortalSession>(PORTAL_KEY)
+        .await
+        .map_err(session_error)?
+    else {
+        return Ok(None);
+    };
+    Ok(super::within_lifetime(session, now_ms)
+        .await?
+        .then_some(portal))
+}

@@ -55,6 +55,26 @@ async fn tenants_are_created_listed_renamed_and_deleted() {
         bad["errors"].get("id").is_some() && bad["errors"].get("name").is_some(),
         "{bad}"
     );
+    // Malformed tenant ids are field errors wherever they appear (found by schemathesis).
+    let malformed = [
+        (app.get("/webhooks?tenant="), "tenant"),
+        (
+            app.post("/events")
+                .json(&json!({"tenant": "a b", "type": "run.completed", "data": {}})),
+            "tenant",
+        ),
+        (
+            app.post("/webhooks/condition-check")
+                .json(&json!({"condition": "",
+                "event": {"tenant": "×", "type": "run.completed", "data": {}}})),
+            "event.tenant",
+        ),
+    ];
+    for (req, field) in malformed {
+        let (s, body) = app.json(req).await;
+        assert_eq!(s, 422, "{body}");
+        assert!(body["errors"].get(field).is_some(), "{field}: {body}");
+    }
     let (s, listed) = app.json(app.get("/tenants")).await;
     assert_eq!(s, 200);
     let ids: Vec<&str> = listed["data"]

@@ -21,7 +21,7 @@ pub struct Tenant {
     pub updated_at: String,
 }
 
-/// Create (`id` and `name` required) and update (`name` only) of a tenant.
+/// Create of a tenant (`id` and `name` required).
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -37,6 +37,18 @@ pub struct TenantInput {
         schema(min_length = 1, max_length = 128, pattern = r"\S")
     )]
     pub name: Option<String>,
+}
+
+/// Update of a tenant: its name (the id is fixed).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TenantUpdate {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 128, pattern = r"\S")
+    )]
+    pub name: String,
 }
 
 /// How a portal looks, chosen by the platform when it makes the link.
@@ -58,7 +70,15 @@ pub struct PortalLinkInput {
     #[serde(default, deserialize_with = "crate::whole::whole_opt")]
     #[cfg_attr(feature = "openapi", schema(minimum = 60, maximum = 86400))]
     pub expires_in: Option<u64>,
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 80))]
+    /// Without control characters, not only spaces.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 80,
+            pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+        )
+    )]
     pub title: Option<String>,
     #[cfg_attr(feature = "openapi", schema(pattern = r"^#[0-9A-Fa-f]{6}$"))]
     pub accent: Option<String>,

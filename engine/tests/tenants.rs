@@ -229,9 +229,8 @@ async fn tenants_are_created_renamed_listed_and_deleted_by_the_rules() {
         .update_tenant(
             ALL,
             "acme",
-            TenantInput {
-                id: None,
-                name: Some("Acme Corporation".into()),
+            domain::TenantUpdate {
+                name: "Acme Corporation".into(),
             },
         )
         .await

@@ -131,11 +131,19 @@ impl<S> Caller<S> {
         }
     }
 
-    /// The scope narrowed to `?tenant=` when given; a tenant outside the key's answers 404.
+    /// The scope narrowed to `?tenant=` when given; a tenant outside the key's answers 404,
+    /// a malformed one 422.
     pub fn scope_for(
         &self,
         tenant: Option<&str>,
     ) -> Result<engine::rules::tenancy::TenantScope, ApiError> {
+        if let Some(Err(e)) = tenant.map(engine::rules::tenancy::validate_id) {
+            return Err(ApiError::field(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "tenant",
+                e,
+            ));
+        }
         self.scope()
             .narrowed(tenant)
             .ok_or_else(|| ApiError::not_found("tenant"))

@@ -5,7 +5,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use domain::{PortalLink, PortalLinkInput, Tenant, TenantInput};
+use domain::{PortalLink, PortalLinkInput, Tenant, TenantInput, TenantUpdate};
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult, Problem};
@@ -82,14 +82,14 @@ pub async fn get_one(
 }
 
 /// Renames a tenant (its id is fixed).
-#[utoipa::path(patch, path = "/tenants/{id}", tag = "tenants", params(("id" = String, Path)), request_body = TenantInput,
+#[utoipa::path(patch, path = "/tenants/{id}", tag = "tenants", params(("id" = String, Path)), request_body = TenantUpdate,
     security(("api_key" = ["manage"])),
     responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = Tenant), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn patch(
     State(state): State<AppState>,
     caller: Caller<scope::Manage>,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<TenantInput>,
+    ApiJson(input): ApiJson<TenantUpdate>,
 ) -> ApiResult<Json<Tenant>> {
     Ok(Json(
         state

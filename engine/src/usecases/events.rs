@@ -52,15 +52,11 @@ impl Engine {
             let tenant = scope
                 .tenant_for_new(input.tenant.as_deref())
                 .ok_or(EngineError::NotFound("tenant"))?;
-            if !tenants.knows(self, &tenant).await? {
+            // A malformed id is `new_event`'s field error; a well-formed one must exist.
+            if tenancy::validate_id(&tenant).is_ok() && !tenants.knows(self, &tenant).await? {
                 errors.add(
                     format!("{prefix}tenant"),
-                    match tenancy::validate_id(&tenant) {
-                        Err(e) => e.to_string(),
-                        Ok(()) => {
-                            format!("no tenant \"{tenant}\"; create it with POST /api/v1/tenants")
-                        }
-                    },
+                    format!("no tenant \"{tenant}\"; create it with POST /api/v1/tenants"),
                 );
             }
             if let Some(mut e) = self.new_event(input, &catalog, now, &prefix, &mut errors) {
@@ -115,6 +111,9 @@ impl Engine {
                     input.event_type
                 ),
             );
+        }
+        if let Some(Err(e)) = input.tenant.as_deref().map(tenancy::validate_id) {
+            errors.add(format!("{prefix}tenant"), e);
         }
         if !input.data.is_object() {
             errors.add(format!("{prefix}data"), "must be a JSON object");

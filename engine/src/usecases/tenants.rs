@@ -10,7 +10,9 @@ use crate::engine::Engine;
 use crate::error::{EngineError, FieldErrors, Result};
 use crate::records::{PortalLinkRecord, TenantDeletion, TenantRecord};
 use crate::rules::tenancy::{self, TenantScope};
-use domain::{Page, PortalLinkInput, PortalLook, Tenant, TenantInput, DEFAULT_TENANT};
+use domain::{
+    Page, PortalLinkInput, PortalLook, Tenant, TenantInput, TenantUpdate, DEFAULT_TENANT,
+};
 
 /// The most tenants one page lists.
 pub const MAX_PAGE: u32 = 100;
@@ -129,18 +131,13 @@ impl Engine {
         &self,
         scope: &TenantScope,
         id: &str,
-        input: TenantInput,
+        input: TenantUpdate,
     ) -> Result<Tenant> {
         self.visible_tenant(scope, id).await?;
-        let mut errors = FieldErrors::new();
-        if input.id.as_deref().is_some_and(|new| new != id) {
-            errors.add("id", "cannot be changed");
-        }
-        let name = input.name.unwrap_or_default();
+        let name = input.name;
         if let Err(e) = tenancy::validate_name(&name) {
-            errors.add("name", e);
+            return Err(EngineError::invalid("name", e));
         }
-        errors.into_result()?;
         if !self
             .store()
             .rename_tenant(id, name.trim(), self.now_ms())

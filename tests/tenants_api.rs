@@ -249,6 +249,12 @@ async fn events_reach_their_tenant_and_a_bound_key_finds_nothing_of_another() {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
+    let res = as_acme(M::POST, "/event-types")
+        .json(&json!({"name": "acme.only"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "the catalog is every tenant's");
 
     // The control: acme's own webhook, its tenant, and events posted without naming it.
     let aid = wa["id"].as_str().unwrap();

@@ -131,6 +131,19 @@ impl<S> Caller<S> {
         }
     }
 
+    /// Refuses a key bound to a tenant (403): what follows changes every tenant (tenants
+    /// themselves, the event-type catalog).
+    pub fn require_platform(&self) -> Result<(), ApiError> {
+        match self.tenant {
+            None => Ok(()),
+            Some(_) => Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "Forbidden",
+                "this API key is bound to a tenant; this route changes every tenant and needs a key that is not",
+            )),
+        }
+    }
+
     /// The scope narrowed to `?tenant=` when given; a tenant outside the key's answers 404,
     /// a malformed one 422.
     pub fn scope_for(

@@ -8,7 +8,7 @@ use axum::Json;
 use domain::{PortalLink, PortalLinkInput, Tenant, TenantInput, TenantUpdate};
 use serde::Deserialize;
 
-use super::error::{ApiError, ApiResult, Problem};
+use super::error::{ApiResult, Problem};
 use super::extract::{scope, ApiJson, Caller};
 use super::{query, List, PageQuery};
 use crate::state::AppState;
@@ -22,17 +22,6 @@ pub struct DeleteQuery {
     /// and portal links, and revoke its keys.
     #[param(nullable = false)]
     pub cascade: Option<bool>,
-}
-
-fn platform_only<S>(caller: &Caller<S>) -> Result<(), ApiError> {
-    match caller.tenant {
-        None => Ok(()),
-        Some(_) => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            "this API key is bound to a tenant; creating and deleting tenants needs a key that is not",
-        )),
-    }
 }
 
 /// Tenants by id (a key bound to a tenant sees its own only).
@@ -62,7 +51,7 @@ pub async fn create(
     caller: Caller<scope::Manage>,
     ApiJson(input): ApiJson<TenantInput>,
 ) -> ApiResult<impl IntoResponse> {
-    platform_only(&caller)?;
+    caller.require_platform()?;
     Ok((
         StatusCode::CREATED,
         Json(state.engine.create_tenant(input).await?),
@@ -111,7 +100,7 @@ pub async fn delete(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<StatusCode> {
     let q: DeleteQuery = query(raw.as_deref())?;
-    platform_only(&caller)?;
+    caller.require_platform()?;
     state
         .engine
         .delete_tenant(&caller.scope(), &id, q.cascade.unwrap_or(false))

@@ -105,7 +105,11 @@ fn tenants_create_list_get_rename_delete() {
     let (hook, _) = server.webhook("acme hook", &dead_url(), &["--tenant", "acme"]);
     assert_eq!(server.json(&["tenants", "get", "acme"])["webhooks"], 1);
     let refused = server.run(&["tenants", "delete", "acme"]).code(4);
-    assert!(refused.stderr.contains("(HTTP 409)"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("or pass --cascade (HTTP 409)"),
+        "{}",
+        refused.stderr
+    );
     server.run(&["tenants", "delete", "default"]).code(4);
     server.run(&["webhooks", "get", &hook]).ok();
 

@@ -90,7 +90,12 @@ pub async fn run(cmd: TenantsCmd) -> CliResult {
                 Vec::new()
             };
             api.send(Method::DELETE, &["tenants", &id], &query, None, None)
-                .await?;
+                .await
+                .map_err(|mut e| {
+                    // The API's 409 names its query parameter; here it is a flag.
+                    e.message = e.message.replace("?cascade=true", "--cascade");
+                    e
+                })?;
             if as_json {
                 print_json(&json!({"id": id, "deleted": true}))
             } else {

@@ -6,7 +6,8 @@ CREATE TABLE tenants (
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
-INSERT INTO tenants (id, name, created_at, updated_at) VALUES ('default', 'Default', 0, 0);
+INSERT INTO tenants (id, name, created_at, updated_at)
+    VALUES ('default', 'Default', (extract(epoch FROM now()) * 1000)::bigint, (extract(epoch FROM now()) * 1000)::bigint);
 
 ALTER TABLE webhooks ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
 CREATE INDEX webhooks_tenant ON webhooks (tenant, created_at, id);

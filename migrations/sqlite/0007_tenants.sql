@@ -6,7 +6,8 @@ CREATE TABLE tenants (
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
 );
-INSERT INTO tenants (id, name, created_at, updated_at) VALUES ('default', 'Default', 0, 0);
+INSERT INTO tenants (id, name, created_at, updated_at)
+    VALUES ('default', 'Default', CAST(strftime('%s', 'now') AS INTEGER) * 1000, CAST(strftime('%s', 'now') AS INTEGER) * 1000);
 
 ALTER TABLE webhooks ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
 CREATE INDEX webhooks_tenant ON webhooks (tenant, created_at, id);

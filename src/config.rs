@@ -130,6 +130,27 @@ pub struct Config {
     /// The public URL; when https, session cookies are marked Secure.
     #[arg(long, env = "HERALD_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// Sites that may show the tenant portal in an iframe: CSP `frame-ancestors` sources
+    /// separated by spaces, e.g. `https://app.example.com` (docs/portal.md#embedding).
+    /// Unset: portal pages, like the rest of the console, are never framed.
+    #[arg(
+        long,
+        env = "HERALD_PORTAL_FRAME_ANCESTORS",
+        default_value = "",
+        global = true
+    )]
+    pub portal_frame_ancestors: String,
+    /// `strict` (default) or `cross-site`: session cookies `SameSite=None; Secure;
+    /// Partitioned`, so the portal works inside another site's iframe (needs an https
+    /// HERALD_PUBLIC_URL; docs/portal.md#cookies).
+    #[arg(
+        long,
+        env = "HERALD_PORTAL_COOKIES",
+        value_enum,
+        default_value = "strict",
+        global = true
+    )]
+    pub portal_cookies: crate::portal::PortalCookies,
     /// When set, GET /metrics needs `Authorization: Bearer <token>` (401 otherwise).
     #[arg(
         long,
@@ -157,6 +178,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// How portal pages may be embedded (checked at start: `portal::check`).
+    pub fn embedding(&self) -> crate::portal::Embedding {
+        crate::portal::Embedding {
+            frame_ancestors: self.portal_frame_ancestors.clone(),
+            cookies: self.portal_cookies,
+        }
+    }
+
     pub fn proxy(&self) -> crate::client::Proxy {
         if self.trust_proxy {
             crate::client::Proxy::Trusted

@@ -7,6 +7,7 @@ pub mod client;
 pub mod config;
 pub mod host_check;
 pub mod metrics;
+pub mod portal;
 pub mod roles;
 pub mod security;
 pub mod sessions;

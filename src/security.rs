@@ -100,15 +100,21 @@ pub async fn require_session(
 ) -> Response {
     let path = req.uri().path();
     let public = path == "/login"
+        || path.starts_with("/portal/")
         || path == "/favicon.ico"
         || path.starts_with("/pkg/")
         || path.starts_with(SERVER_FNS);
     if !public && req.method() == Method::GET {
+        let now = engine.now_ms();
         let user = app::server::access::session_principal(&session, &engine)
             .await
             .ok()
             .flatten();
-        if user.is_none() {
+        let portal = app::server::tenancy::session_portal(&session, now)
+            .await
+            .ok()
+            .flatten();
+        if user.is_none() && portal.is_none() {
             return axum::response::Redirect::to("/login").into_response();
         }
     }
@@ -127,25 +133,43 @@ fn new_nonce() -> String {
 }
 
 /// The Content-Security-Policy of a console page: scripts only from Herald and the
-/// page's own inline scripts (by nonce), WebAssembly allowed, nothing framed or framing.
-pub fn content_security_policy(nonce: &str) -> String {
+/// page's own inline scripts (by nonce), WebAssembly allowed, framing nothing, framed
+/// only by `frame_ancestors` (`'none'` but for a portal session: `portal::frame_policy`).
+pub fn content_security_policy(nonce: &str, frame_ancestors: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
-         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         base-uri 'none'; form-action 'self'; frame-src 'none'; frame-ancestors {frame_ancestors}"
     )
 }
 
 /// Headers every console response carries; pages and server-function answers are never
 /// stored by caches (the built assets under `/pkg/` may be).
-pub async fn page_headers(mut req: Request, next: Next) -> Response {
+pub async fn page_headers(
+    State(embedding): State<std::sync::Arc<crate::portal::Embedding>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let portal = match req.extensions().get::<tower_sessions::Session>() {
+        Some(s) => s
+            .get::<app::server::tenancy::PortalSession>(app::server::tenancy::PORTAL_KEY)
+            .await
+            .ok()
+            .flatten()
+            .is_some(),
+        None => false,
+    };
+    let (ancestors, deny) = crate::portal::frame_policy(portal, &embedding.frame_ancestors);
+    let ancestors = ancestors.to_string();
     let nonce = new_nonce();
     req.extensions_mut().insert(CspNonce(nonce.clone()));
     let path = req.uri().path();
     let asset = path.starts_with("/pkg/") || path == "/favicon.ico";
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    if deny {
+        h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    }
     h.insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
@@ -153,7 +177,7 @@ pub async fn page_headers(mut req: Request, next: Next) -> Response {
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     if !asset {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+        if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce, &ancestors)) {
             h.insert(header::CONTENT_SECURITY_POLICY, csp);
         }
     }
@@ -162,10 +186,17 @@ pub async fn page_headers(mut req: Request, next: Next) -> Response {
 
 /// Marks the session cookie `Secure` when the browser came over https through a trusted
 /// proxy (`X-Forwarded-Proto`); with an https `HERALD_PUBLIC_URL` it is always `Secure`.
-pub async fn secure_cookie(State(proxy): State<Proxy>, req: Request, next: Next) -> Response {
+/// With cross-site portal cookies it is also `Partitioned` (docs/portal.md#cookies), so
+/// browsers that keep third-party cookies apart still send it inside the iframe.
+pub async fn secure_cookie(
+    State((proxy, cookies)): State<(Proxy, crate::portal::PortalCookies)>,
+    req: Request,
+    next: Next,
+) -> Response {
     let https = crate::client::forwarded_https(proxy, req.headers());
+    let cross_site = cookies == crate::portal::PortalCookies::CrossSite;
     let mut res = next.run(req).await;
-    if !https {
+    if !https && !cross_site {
         return res;
     }
     let cookies: Vec<HeaderValue> = res
@@ -179,8 +210,18 @@ pub async fn secure_cookie(State(proxy): State<Proxy>, req: Request, next: Next)
         let marked = cookie
             .to_str()
             .ok()
-            .filter(|c| c.starts_with("herald_session=") && !c.contains("; Secure"))
-            .and_then(|c| HeaderValue::from_str(&format!("{c}; Secure")).ok());
+            .filter(|c| c.starts_with("herald_session="))
+            .map(|c| {
+                let mut c = c.to_string();
+                if !c.contains("; Secure") {
+                    c.push_str("; Secure");
+                }
+                if cross_site && !c.contains("; Partitioned") {
+                    c.push_str("; Partitioned");
+                }
+                c
+            })
+            .and_then(|c| HeaderValue::from_str(&c).ok());
         res.headers_mut()
             .append(header::SET_COOKIE, marked.unwrap_or(cookie));
     }

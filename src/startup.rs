@@ -12,7 +12,6 @@ use engine::{Engine, EngineConfig};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::sync::watch;
-use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -100,7 +99,7 @@ pub async fn create_api_key(
     scope: domain::Scope,
 ) -> Result<(), BoxError> {
     let engine = open_engine(&config).await?;
-    let (key, plaintext) = engine.create_api_key(name, scope).await?;
+    let (key, plaintext) = engine.create_api_key(name, scope, None).await?;
     eprintln!(
         "Created API key {} ({}, scope {}). It is shown only this once:",
         key.name, key.id, key.scope
@@ -167,9 +166,15 @@ pub async fn router(
         engine: engine.clone(),
         leptos_options: leptos_options.clone(),
         metrics: Metrics::install(config.metrics_token.clone()),
+        public_url: config
+            .public_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_string()),
     };
 
     let sessions = crate::sessions::Sessions::over(engine.session_pool());
+    let embedding = config.embedding();
+    crate::portal::check(&embedding, config.public_url.as_deref())?;
     let secure = config
         .public_url
         .as_deref()
@@ -177,7 +182,7 @@ pub async fn router(
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name("herald_session")
         .with_http_only(true)
-        .with_same_site(SameSite::Strict)
+        .with_same_site(embedding.cookies.same_site())
         .with_secure(secure)
         // The idle limit; the absolute one (12 h) is `app::server::ABSOLUTE_LIFETIME_MS`.
         .with_expiry(Expiry::OnInactivity(
@@ -210,6 +215,10 @@ pub async fn router(
 
     let console = Router::new()
         .route("/console-api/{*fn_name}", server_fns)
+        .route(
+            "/portal/{token}",
+            get(crate::portal::open).with_state(engine.clone()),
+        )
         .leptos_routes_with_context(&state, routes, provide.clone(), {
             let options = leptos_options.clone();
             move || app::shell(options.clone())
@@ -223,14 +232,17 @@ pub async fn router(
             engine.clone(),
             crate::security::require_session,
         ))
-        .layer(axum::middleware::from_fn(crate::security::page_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::new(embedding.clone()),
+            crate::security::page_headers,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             config.proxy(),
             crate::security::client_info,
         ))
         .layer(session_layer)
         .layer(axum::middleware::from_fn_with_state(
-            config.proxy(),
+            (config.proxy(), embedding.cookies),
             crate::security::secure_cookie,
         ))
         .layer(axum::middleware::from_fn_with_state(

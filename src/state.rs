@@ -7,6 +7,8 @@ pub struct AppState {
     pub engine: engine::Engine,
     pub leptos_options: LeptosOptions,
     pub metrics: crate::metrics::Metrics,
+    /// `HERALD_PUBLIC_URL` without a trailing `/`: where portal links point.
+    pub public_url: Option<String>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -123,7 +123,11 @@ async fn validate_keeps_a_one_shot_draft_without_the_protected_value() {
     assert!(!again.contains("Delivered: HTTP 200"));
     assert!(!again.contains("ml-platform-draft"));
 
-    let listed = app.engine.list_webhooks(10, None).await.unwrap();
+    let listed = app
+        .engine
+        .list_webhooks(&engine::rules::tenancy::TenantScope::All, 10, None)
+        .await
+        .unwrap();
     assert!(listed.data.is_empty(), "validating saved nothing");
 }
 
@@ -193,7 +197,11 @@ async fn add_and_remove_header_save_nothing_and_come_back_changed() {
         .contains("renamed-in-draft"));
     assert!(browser.page(&edit).await.contains("renamed-in-draft"));
 
-    let stored = app.engine.get_webhook(id).await.unwrap();
+    let stored = app
+        .engine
+        .get_webhook(&engine::rules::tenancy::TenantScope::All, id)
+        .await
+        .unwrap();
     assert_ne!(stored.name, "renamed-in-draft", "nothing was saved");
     assert_eq!(stored.headers.len(), 2);
 
@@ -202,5 +210,13 @@ async fn add_and_remove_header_save_nothing_and_come_back_changed() {
         (300..400).contains(&status),
         "an error is sent back to the page: {status}"
     );
-    assert_eq!(app.engine.get_webhook(id).await.unwrap().headers.len(), 2);
+    assert_eq!(
+        app.engine
+            .get_webhook(&engine::rules::tenancy::TenantScope::All, id)
+            .await
+            .unwrap()
+            .headers
+            .len(),
+        2
+    );
 }

@@ -33,6 +33,9 @@ pub struct ApiKey {
     /// The first characters of the key, to recognise it.
     pub prefix: String,
     pub scope: Scope,
+    /// The one tenant the key reaches (docs/tenants.md#keys); `null`: every tenant.
+    #[serde(default)]
+    pub tenant: Option<String>,
     pub created_at: String,
     pub last_used_at: Option<String>,
 }

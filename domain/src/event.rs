@@ -14,6 +14,13 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct EventInput {
+    /// The tenant whose webhooks receive the event (`default` when absent).
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_-]{1,64}$")
+    )]
+    pub tenant: Option<String>,
     #[serde(rename = "type")]
     pub event_type: String,
     #[serde(default)]
@@ -45,6 +52,7 @@ pub struct EventInput {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Event {
     pub id: String,
+    pub tenant: String,
     #[serde(rename = "type")]
     pub event_type: String,
     pub object: String,

@@ -13,6 +13,7 @@ pub mod format;
 pub mod object;
 pub mod page;
 pub mod retry;
+pub mod tenant;
 pub mod webhook;
 pub mod whole;
 
@@ -29,6 +30,9 @@ pub use filters::{Filters, Severity, Subject, SubjectFilter};
 pub use format::{ChatFormat, Format};
 pub use page::Page;
 pub use retry::{Backoff, RetryPolicy};
+pub use tenant::{
+    PortalLink, PortalLinkInput, PortalLook, Tenant, TenantInput, TenantUpdate, DEFAULT_TENANT,
+};
 pub use webhook::{
     ActivityBucket, BatchSettings, Header, HeaderInput, Health, Webhook, WebhookInput,
 };

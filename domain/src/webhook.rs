@@ -97,6 +97,8 @@ pub const TIMEOUT_RANGE_MS: (u64, u64) = (1_000, 30_000);
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Webhook {
     pub id: String,
+    /// The tenant the webhook belongs to (docs/tenants.md).
+    pub tenant: String,
     pub name: String,
     pub url: String,
     pub description: String,
@@ -140,6 +142,12 @@ impl Webhook {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct WebhookInput {
+    /// Create only: the tenant (`default` when absent). Fixed once created.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_-]{1,64}$")
+    )]
+    pub tenant: Option<String>,
     #[cfg_attr(
         feature = "openapi",
         schema(min_length = 1, max_length = 128, pattern = r"\S")

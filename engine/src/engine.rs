@@ -12,7 +12,7 @@ use crate::pipeline::ingest_queue::IngestQueue;
 use crate::rules::ratelimit::RateLimiter;
 use crate::secrets::MasterKey;
 use crate::store::Store;
-use crate::usecases::catalog_cache::CatalogCache;
+use crate::usecases::cached::Cached;
 use crate::usecases::sign_in::LoginThrottle;
 use domain::EventType;
 
@@ -82,7 +82,8 @@ struct Inner {
     handoff: Arc<Handoff>,
     test_limiter: RateLimiter,
     ingest_queue: IngestQueue,
-    catalog: CatalogCache,
+    catalog: Cached<Vec<EventType>>,
+    tenants: Cached<std::collections::HashSet<String>>,
     instance: String,
     /// When this instance last noted it is alive in a shared store (see `cluster`).
     liveness: crate::cluster::Liveness,
@@ -158,7 +159,8 @@ impl EngineBuilder {
                     handoff.clone(),
                     self.config.lease_ms,
                 ),
-                catalog: CatalogCache::default(),
+                catalog: Cached::default(),
+                tenants: Cached::default(),
                 store,
                 key,
                 clock: self.clock,
@@ -194,12 +196,25 @@ impl Engine {
     pub fn sender(&self) -> &Sender {
         &self.inner.sender
     }
-    /// The event-type catalog, from memory (see `catalog_cache`).
+    /// The event-type catalog, from memory (see `usecases::cached`).
     pub(crate) async fn cached_catalog(&self) -> Result<Arc<Vec<EventType>>> {
-        self.inner.catalog.get(self.store()).await
+        self.inner
+            .catalog
+            .get(self.store().list_event_types())
+            .await
     }
     pub(crate) fn forget_catalog(&self) {
         self.inner.catalog.forget();
+    }
+    /// The ids of every tenant, from memory (see `usecases::cached`).
+    pub(crate) async fn cached_tenants(&self) -> Result<Arc<std::collections::HashSet<String>>> {
+        self.inner
+            .tenants
+            .get(async { Ok(self.store().tenant_ids().await?.into_iter().collect()) })
+            .await
+    }
+    pub(crate) fn forget_tenants(&self) {
+        self.inner.tenants.forget();
     }
     pub(crate) fn ingest_queue(&self) -> &IngestQueue {
         &self.inner.ingest_queue

@@ -93,7 +93,12 @@ impl Engine {
     }
 
     /// The last 24 hours of a webhook's attempts, by hour, oldest first.
-    pub async fn webhook_activity(&self, webhook_id: &str) -> Result<Vec<ActivityBucket>> {
+    pub async fn webhook_activity(
+        &self,
+        scope: &crate::rules::tenancy::TenantScope,
+        webhook_id: &str,
+    ) -> Result<Vec<ActivityBucket>> {
+        self.stored_webhook(scope, webhook_id).await?;
         let now = self.now_ms();
         let series = self
             .store()

@@ -28,6 +28,8 @@ pub struct StoredHeader {
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredWebhook {
     pub id: String,
+    /// The owning tenant (docs/tenants.md); fixed once created.
+    pub tenant: String,
     pub name: String,
     pub url: String,
     pub description: String,
@@ -72,6 +74,7 @@ impl StoredWebhook {
     pub fn new(id: String, secret_sealed: String, now: i64) -> StoredWebhook {
         StoredWebhook {
             id,
+            tenant: domain::DEFAULT_TENANT.to_string(),
             name: String::new(),
             url: String::new(),
             description: String::new(),
@@ -107,6 +110,7 @@ impl StoredWebhook {
 #[derive(Clone, Debug)]
 pub struct NewEvent {
     pub id: String,
+    pub tenant: String,
     pub event_type: String,
     pub object: String,
     pub source: Option<String>,
@@ -122,6 +126,7 @@ impl From<NewEvent> for Event {
     fn from(e: NewEvent) -> Event {
         Event {
             id: e.id,
+            tenant: e.tenant,
             event_type: e.event_type,
             object: e.object,
             created: e.created_ms.div_euclid(1000),
@@ -228,6 +233,7 @@ pub struct NewApiKey<'a> {
     pub prefix: &'a str,
     pub hash: &'a str,
     pub scope: domain::Scope,
+    pub tenant: Option<&'a str>,
     pub created_at: i64,
 }
 
@@ -270,6 +276,8 @@ pub enum UserChanged {
 pub struct KeyHolder {
     pub id: String,
     pub scope: domain::Scope,
+    /// The one tenant the key reaches; `None`: every tenant.
+    pub tenant: Option<String>,
 }
 
 /// What an account signs in with.
@@ -300,4 +308,35 @@ impl Credential {
         };
         Credential { hash, kind }
     }
+}
+
+/// A tenant as stored, with its number of webhooks (docs/tenants.md).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantRecord {
+    pub id: String,
+    pub name: String,
+    pub webhooks: u64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What deleting a tenant did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TenantDeletion {
+    NotFound,
+    /// Refused: it still has this many webhooks (and no cascade was asked for).
+    HasWebhooks(u64),
+    /// Deleted, with this many webhooks (their deliveries and attempts too).
+    Deleted(u64),
+}
+
+/// A portal link as stored: only the SHA-256 of its token (docs/portal.md).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortalLinkRecord {
+    pub token_hash: String,
+    pub tenant: String,
+    pub title: Option<String>,
+    pub accent: Option<String>,
+    pub expires_at: i64,
+    pub created_at: i64,
 }

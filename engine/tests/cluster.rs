@@ -44,7 +44,11 @@ async fn a_starting_instance_keeps_live_leases_and_takes_back_dead_ones() {
     let membership = h.engine.join("all", true).await.unwrap();
     let got = h
         .engine
-        .ingest(vec![event("run.completed", json!({"n": 1}))], None)
+        .ingest(
+            &engine::rules::tenancy::TenantScope::All,
+            vec![event("run.completed", json!({"n": 1}))],
+            None,
+        )
         .await
         .unwrap();
     // The harness instance claims it: its lease names it.
@@ -62,7 +66,7 @@ async fn a_starting_instance_keeps_live_leases_and_takes_back_dead_ones() {
     let released = other.release_interrupted().await.unwrap();
     let status = h
         .engine
-        .get_delivery(&delivery)
+        .get_delivery(&engine::rules::tenancy::TenantScope::All, &delivery)
         .await
         .unwrap()
         .delivery
@@ -85,7 +89,11 @@ async fn leases_of_an_instance_that_stops_beating_are_released_by_the_others() {
     h.create(hook("a", &rx.url)).await;
     let got = h
         .engine
-        .ingest(vec![event("run.completed", json!({"n": 1}))], None)
+        .ingest(
+            &engine::rules::tenancy::TenantScope::All,
+            vec![event("run.completed", json!({"n": 1}))],
+            None,
+        )
         .await
         .unwrap();
     let delivery = h.delivery_of(&got.events[0].id).await.id;
@@ -111,7 +119,7 @@ async fn leases_of_an_instance_that_stops_beating_are_released_by_the_others() {
         // dead_after_ms, though the lease itself runs for another minute.
         until("the dead instance's lease is released", || async {
             h.engine
-                .get_delivery(&delivery)
+                .get_delivery(&engine::rules::tenancy::TenantScope::All, &delivery)
                 .await
                 .unwrap()
                 .delivery
@@ -125,7 +133,7 @@ async fn leases_of_an_instance_that_stops_beating_are_released_by_the_others() {
         // No instances on SQLite: the lease stays until it expires or the next start.
         assert_eq!(
             h.engine
-                .get_delivery(&delivery)
+                .get_delivery(&engine::rules::tenancy::TenantScope::All, &delivery)
                 .await
                 .unwrap()
                 .delivery
@@ -149,7 +157,11 @@ async fn a_commit_on_one_instance_signals_the_others() {
     while signals.try_recv().is_ok() {} // a fresh connection may count as one
                                         // No worker lane on this engine: the delivery waits in the table, and others hear.
     h.engine
-        .ingest(vec![event("run.completed", json!({"n": 1}))], None)
+        .ingest(
+            &engine::rules::tenancy::TenantScope::All,
+            vec![event("run.completed", json!({"n": 1}))],
+            None,
+        )
         .await
         .unwrap();
     let heard = tokio::time::timeout(WAIT, signals.recv()).await;
@@ -166,7 +178,11 @@ async fn a_commit_on_one_instance_signals_the_others() {
     assert_eq!(h.store.release_lease("nobody.z", h.now()).await.unwrap(), 0);
     let got = h
         .engine
-        .ingest(vec![event("run.completed", json!({"n": 2}))], None)
+        .ingest(
+            &engine::rules::tenancy::TenantScope::All,
+            vec![event("run.completed", json!({"n": 2}))],
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(got.events[0].deliveries, 1);

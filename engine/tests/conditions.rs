@@ -121,20 +121,24 @@ async fn conditions_route_and_redaction_hides_the_canary() {
     // A resend and a test send of the redacted webhook are redacted too.
     let delivery = h
         .engine
-        .get_event(&got.id)
+        .get_event(&engine::rules::tenancy::TenantScope::All, &got.id)
         .await
         .unwrap()
         .deliveries
         .into_iter()
         .find(|d| d.webhook_id == hidden.id)
         .unwrap();
-    h.engine.resend(&delivery.id).await.expect("resend");
+    h.engine
+        .resend(&engine::rules::tenancy::TenantScope::All, &delivery.id)
+        .await
+        .expect("resend");
     h.drain().await;
     let resent = redacted.wait_for(2).await;
     assert!(!resent[1].body_str().contains(CANARY));
     let test = h
         .engine
         .send_test(
+            &engine::rules::tenancy::TenantScope::All,
             &hidden.id,
             "evaluation.failed",
             Some(json!({"input": CANARY, "score": 0.1})),
@@ -152,7 +156,12 @@ async fn conditions_route_and_redaction_hides_the_canary() {
         assert!(!a.request_body.contains(CANARY));
     }
     // The stored event is the platform's and stays whole.
-    let stored = h.engine.get_event(&got.id).await.unwrap().event;
+    let stored = h
+        .engine
+        .get_event(&engine::rules::tenancy::TenantScope::All, &got.id)
+        .await
+        .unwrap()
+        .event;
     assert_eq!(stored.data["input"], CANARY);
 }
 
@@ -191,6 +200,7 @@ async fn a_condition_error_does_not_match_and_is_kept_on_the_webhook() {
     let edited = h
         .engine
         .update_webhook(
+            &engine::rules::tenancy::TenantScope::All,
             &wh.id,
             WebhookInput {
                 condition: Some("has(data.score) && data.score < 0.8".into()),
@@ -259,6 +269,7 @@ async fn save_refuses_bad_conditions_and_paths_and_changes_nothing() {
         let err = h
             .engine
             .create_webhook(
+                &engine::rules::tenancy::TenantScope::All,
                 WebhookInput {
                     ..hook("bad", "http://127.0.0.1:9/x")
                 }
@@ -273,7 +284,12 @@ async fn save_refuses_bad_conditions_and_paths_and_changes_nothing() {
         );
     }
     assert_eq!(
-        h.engine.list_webhooks(10, None).await.unwrap().data.len(),
+        h.engine
+            .list_webhooks(&engine::rules::tenancy::TenantScope::All, 10, None)
+            .await
+            .unwrap()
+            .data
+            .len(),
         0
     );
 }

@@ -615,7 +615,12 @@ async fn filters_and_patterns_route_only_matching_events() {
         ), // 8: alerts + deploys
         with_subject(event_in("run.completed", "p", "info"), "playground"), // 9: none (source)
     ];
-    let got = h.engine.ingest(inputs, None).await.unwrap().events;
+    let got = h
+        .engine
+        .ingest(&engine::rules::tenancy::TenantScope::All, inputs, None)
+        .await
+        .unwrap()
+        .events;
     let counts: Vec<usize> = got.iter().map(|i| i.deliveries).collect();
     assert_eq!(counts, [1, 1, 0, 0, 0, 1, 0, 1, 2, 0]);
 
@@ -658,10 +663,16 @@ async fn inactive_webhooks_get_nothing() {
     assert_eq!(h.drain().await, 0);
 
     // Queued while active, deactivated before the worker got to it: still nothing sent.
-    h.engine.set_webhook_active(&wh.id, true).await.unwrap();
+    h.engine
+        .set_webhook_active(&engine::rules::tenancy::TenantScope::All, &wh.id, true)
+        .await
+        .unwrap();
     let ing = h.ingest(event("run.completed", json!({}))).await;
     assert_eq!(ing.deliveries, 1);
-    h.engine.set_webhook_active(&wh.id, false).await.unwrap();
+    h.engine
+        .set_webhook_active(&engine::rules::tenancy::TenantScope::All, &wh.id, false)
+        .await
+        .unwrap();
     assert_eq!(h.drain().await, 1);
     let d = h.detail(&h.delivery_of(&ing.id).await.id).await;
     assert_eq!(d.delivery.status, DeliveryStatus::Failed);
@@ -830,7 +841,11 @@ async fn resend_makes_a_new_attempt_with_the_same_webhook_id() {
     assert_eq!(h.detail(&dlv).await.delivery.status, DeliveryStatus::Failed);
 
     h.advance(60_000);
-    let d = h.engine.resend(&dlv).await.expect("resend");
+    let d = h
+        .engine
+        .resend(&engine::rules::tenancy::TenantScope::All, &dlv)
+        .await
+        .expect("resend");
     let reqs = rx.expect_exactly(2).await;
     assert_eq!(d.delivery.status, DeliveryStatus::Succeeded);
     assert_eq!(d.delivery.attempts, 2);
@@ -850,7 +865,11 @@ async fn resend_makes_a_new_attempt_with_the_same_webhook_id() {
     assert_eq!(ms(&attempts[1].started_at), T0 + 60_000);
 
     // Resending a succeeded delivery is allowed too: another attempt, same id.
-    let d = h.engine.resend(&dlv).await.unwrap();
+    let d = h
+        .engine
+        .resend(&engine::rules::tenancy::TenantScope::All, &dlv)
+        .await
+        .unwrap();
     let reqs = rx.expect_exactly(3).await;
     assert_eq!(reqs[2].h("webhook-id"), dlv);
     assert_eq!(d.delivery.attempts, 3);
@@ -859,7 +878,9 @@ async fn resend_makes_a_new_attempt_with_the_same_webhook_id() {
     assert_eq!(h.run_once().await, ExecutionOutcome::EmptyQueue);
     assert_eq!(rx.count(), 3);
     assert!(matches!(
-        h.engine.resend("dlv_nope").await,
+        h.engine
+            .resend(&engine::rules::tenancy::TenantScope::All, "dlv_nope")
+            .await,
         Err(EngineError::NotFound(_))
     ));
 }
@@ -903,7 +924,13 @@ async fn retry_failed_requeues_only_failed_deliveries_in_the_window() {
     let until = engine::clock::rfc3339(T0 + 20 * minute);
     let n = h
         .engine
-        .retry_failed(&wh.id, &since, Some(&until), &[])
+        .retry_failed(
+            &engine::rules::tenancy::TenantScope::All,
+            &wh.id,
+            &since,
+            Some(&until),
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(n, 2, "the two failed deliveries at +10 and +12 min");
@@ -923,7 +950,13 @@ async fn retry_failed_requeues_only_failed_deliveries_in_the_window() {
     // Nothing failed is left in that window; a window without `until` takes the rest.
     assert_eq!(
         h.engine
-            .retry_failed(&wh.id, &since, Some(&until), &[])
+            .retry_failed(
+                &engine::rules::tenancy::TenantScope::All,
+                &wh.id,
+                &since,
+                Some(&until),
+                &[]
+            )
             .await
             .unwrap(),
         0
@@ -931,6 +964,7 @@ async fn retry_failed_requeues_only_failed_deliveries_in_the_window() {
     let n = h
         .engine
         .retry_failed(
+            &engine::rules::tenancy::TenantScope::All,
             &wh.id,
             &engine::clock::rfc3339(T0),
             None,
@@ -942,6 +976,7 @@ async fn retry_failed_requeues_only_failed_deliveries_in_the_window() {
     let n = h
         .engine
         .retry_failed(
+            &engine::rules::tenancy::TenantScope::All,
             &wh.id,
             &engine::clock::rfc3339(T0),
             None,
@@ -958,7 +993,15 @@ async fn retry_failed_requeues_only_failed_deliveries_in_the_window() {
     let last: HashSet<&str> = reqs[7..].iter().map(|r| r.h("webhook-id")).collect();
     assert_eq!(last, HashSet::from([dlvs[0].as_str(), dlvs[4].as_str()]));
     assert!(matches!(
-        h.engine.retry_failed(&wh.id, "yesterday", None, &[]).await,
+        h.engine
+            .retry_failed(
+                &engine::rules::tenancy::TenantScope::All,
+                &wh.id,
+                "yesterday",
+                None,
+                &[]
+            )
+            .await,
         Err(EngineError::Invalid(_))
     ));
 }
@@ -1008,7 +1051,11 @@ async fn webhooks_failing_for_the_whole_window_are_disabled() {
     );
 
     // Reactivating clears the reason; a success resets the failure streak.
-    let w = h.engine.set_webhook_active(&wh.id, true).await.unwrap();
+    let w = h
+        .engine
+        .set_webhook_active(&engine::rules::tenancy::TenantScope::All, &wh.id, true)
+        .await
+        .unwrap();
     assert!(w.active && w.health.disabled_reason.is_none());
     rx.set_default(Reply::ok());
     send().await;
@@ -1025,10 +1072,24 @@ async fn rotated_secrets_sign_alongside_during_the_grace_period() {
     let wh = h.create(hook("rotating", &rx.url)).await;
     let old = wh.secret.unwrap();
     let grace = 3_600_000;
-    let new = h.engine.rotate_secret(&wh.id, Some(grace)).await.unwrap();
+    let new = h
+        .engine
+        .rotate_secret(
+            &engine::rules::tenancy::TenantScope::All,
+            &wh.id,
+            Some(grace),
+        )
+        .await
+        .unwrap();
     assert_ne!(new, old);
     assert!(new.starts_with("whsec_"));
-    assert_eq!(h.engine.webhook_secret(&wh.id).await.unwrap(), new);
+    assert_eq!(
+        h.engine
+            .webhook_secret(&engine::rules::tenancy::TenantScope::All, &wh.id)
+            .await
+            .unwrap(),
+        new
+    );
 
     h.ingest(event("run.completed", json!({}))).await;
     assert_eq!(h.run_once().await, ExecutionOutcome::Processed(1));
@@ -1077,7 +1138,11 @@ async fn rotated_secrets_sign_alongside_during_the_grace_period() {
     );
 
     // A rotation without grace drops the previous secret at once.
-    let newer = h.engine.rotate_secret(&wh.id, Some(0)).await.unwrap();
+    let newer = h
+        .engine
+        .rotate_secret(&engine::rules::tenancy::TenantScope::All, &wh.id, Some(0))
+        .await
+        .unwrap();
     h.ingest(event("run.completed", json!({}))).await;
     assert_eq!(h.run_once().await, ExecutionOutcome::Processed(1));
     let r = rx.expect_exactly(3).await.remove(2);
@@ -1088,7 +1153,13 @@ async fn rotated_secrets_sign_alongside_during_the_grace_period() {
         Err(VerifyError::NoMatchingSignature)
     );
     assert!(matches!(
-        h.engine.rotate_secret(&wh.id, Some(8 * 86_400_000)).await,
+        h.engine
+            .rotate_secret(
+                &engine::rules::tenancy::TenantScope::All,
+                &wh.id,
+                Some(8 * 86_400_000)
+            )
+            .await,
         Err(EngineError::Invalid(_))
     ));
 }
@@ -1120,7 +1191,12 @@ async fn send_test_answers_with_the_response_and_masked_request() {
 
     let res = h
         .engine
-        .send_test(&wh.id, "evaluation.failed", None)
+        .send_test(
+            &engine::rules::tenancy::TenantScope::All,
+            &wh.id,
+            "evaluation.failed",
+            None,
+        )
         .await
         .unwrap();
     let r = rx.expect_exactly(1).await.remove(0);
@@ -1161,7 +1237,11 @@ async fn send_test_answers_with_the_response_and_masked_request() {
     // It is in the delivery log, as a test.
     let log = h
         .engine
-        .list_deliveries(&wh.id, &Default::default())
+        .list_deliveries(
+            &engine::rules::tenancy::TenantScope::All,
+            &wh.id,
+            &Default::default(),
+        )
         .await
         .unwrap()
         .data;
@@ -1175,7 +1255,12 @@ async fn send_test_answers_with_the_response_and_masked_request() {
     // A custom payload and a failing endpoint.
     let res = h
         .engine
-        .send_test(&wh.id, "alert.triggered", Some(json!({"metric": "drift"})))
+        .send_test(
+            &engine::rules::tenancy::TenantScope::All,
+            &wh.id,
+            "alert.triggered",
+            Some(json!({"metric": "drift"})),
+        )
         .await
         .unwrap();
     let r = rx.expect_exactly(2).await.remove(1);
@@ -1191,7 +1276,14 @@ async fn send_test_answers_with_the_response_and_masked_request() {
     assert_eq!(h.run_once().await, ExecutionOutcome::EmptyQueue);
     assert_eq!(rx.count(), 2);
     assert!(matches!(
-        h.engine.send_test(&wh.id, "no.such.type", None).await,
+        h.engine
+            .send_test(
+                &engine::rules::tenancy::TenantScope::All,
+                &wh.id,
+                "no.such.type",
+                None
+            )
+            .await,
         Err(EngineError::Invalid(_))
     ));
 }
@@ -1233,7 +1325,7 @@ async fn validate_target_answers_before_saving() {
     // Nothing was saved.
     assert!(h
         .engine
-        .list_webhooks(50, None)
+        .list_webhooks(&engine::rules::tenancy::TenantScope::All, 50, None)
         .await
         .unwrap()
         .data
@@ -1286,7 +1378,12 @@ async fn validating_a_saved_webhook_uses_its_stored_protected_values() {
     };
     let res = h
         .engine
-        .validate_for_webhook(&w.id, &rx.url, vec![untouched])
+        .validate_for_webhook(
+            &engine::rules::tenancy::TenantScope::All,
+            &w.id,
+            &rx.url,
+            vec![untouched],
+        )
         .await
         .unwrap();
     let r = rx.expect_exactly(1).await.remove(0);
@@ -1304,6 +1401,7 @@ async fn validating_a_saved_webhook_uses_its_stored_protected_values() {
     let res = h
         .engine
         .validate_for_webhook(
+            &engine::rules::tenancy::TenantScope::All,
             &w.id,
             &rx.url,
             vec![header("Authorization", "Token new-789", true)],
@@ -1317,7 +1415,12 @@ async fn validating_a_saved_webhook_uses_its_stored_protected_values() {
     );
     assert!(matches!(
         h.engine
-            .validate_for_webhook("wh_missing", &rx.url, vec![])
+            .validate_for_webhook(
+                &engine::rules::tenancy::TenantScope::All,
+                "wh_missing",
+                &rx.url,
+                vec![]
+            )
             .await,
         Err(engine::EngineError::NotFound(_))
     ));
@@ -1334,11 +1437,20 @@ async fn test_sends_do_not_change_webhook_health() {
     rx.script([Reply::status(410)]);
     let res = h
         .engine
-        .send_test(&wh.id, "run.completed", None)
+        .send_test(
+            &engine::rules::tenancy::TenantScope::All,
+            &wh.id,
+            "run.completed",
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(res.response_code, Some(410));
-    let after = h.engine.get_webhook(&wh.id).await.unwrap();
+    let after = h
+        .engine
+        .get_webhook(&engine::rules::tenancy::TenantScope::All, &wh.id)
+        .await
+        .unwrap();
     assert!(after.active, "a 410 answer to a test send must not disable");
     assert_eq!(after.health.disabled_reason, None);
     assert_eq!(after.health.consecutive_failures, 0);
@@ -1352,19 +1464,37 @@ async fn test_sends_do_not_change_webhook_health() {
         }),
         ..Default::default()
     };
-    h.engine.update_webhook(&wh.id, policy).await.unwrap();
+    h.engine
+        .update_webhook(&engine::rules::tenancy::TenantScope::All, &wh.id, policy)
+        .await
+        .unwrap();
     rx.script([Reply::status(500)]);
     h.ingest(event("run.completed", json!({}))).await;
     h.drain().await;
-    let failing = h.engine.get_webhook(&wh.id).await.unwrap().health;
+    let failing = h
+        .engine
+        .get_webhook(&engine::rules::tenancy::TenantScope::All, &wh.id)
+        .await
+        .unwrap()
+        .health;
     assert_eq!(failing.consecutive_failures, 1);
     let res = h
         .engine
-        .send_test(&wh.id, "run.completed", None)
+        .send_test(
+            &engine::rules::tenancy::TenantScope::All,
+            &wh.id,
+            "run.completed",
+            None,
+        )
         .await
         .unwrap();
     assert!(res.success);
-    let still = h.engine.get_webhook(&wh.id).await.unwrap().health;
+    let still = h
+        .engine
+        .get_webhook(&engine::rules::tenancy::TenantScope::All, &wh.id)
+        .await
+        .unwrap()
+        .health;
     assert_eq!(still, failing, "a test send must not reset health");
 }
 
@@ -1386,7 +1516,11 @@ async fn resend_of_an_open_batch_strands_nothing() {
     .await;
     let first = h.ingest(event("run.completed", json!({"i": 0}))).await;
     let open = h.delivery_of(&first.id).await;
-    let resent = h.engine.resend(&open.id).await.unwrap();
+    let resent = h
+        .engine
+        .resend(&engine::rules::tenancy::TenantScope::All, &open.id)
+        .await
+        .unwrap();
     assert_eq!(resent.delivery.status, DeliveryStatus::Succeeded);
 
     let mut sent = vec![first.id.clone()];
@@ -1445,7 +1579,13 @@ async fn retry_failed_patterns_match_like_subscriptions() {
     let since = engine::clock::rfc3339(T0 - 60_000);
     let n = h
         .engine
-        .retry_failed(&wh.id, &since, None, &["run_x.*".to_string()])
+        .retry_failed(
+            &engine::rules::tenancy::TenantScope::All,
+            &wh.id,
+            &since,
+            None,
+            &["run_x.*".to_string()],
+        )
         .await
         .unwrap();
     assert_eq!(n, 1, "only run_x.done matches run_x.*");

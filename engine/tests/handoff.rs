@@ -21,7 +21,7 @@ fn events(n: usize) -> Vec<EventInput> {
 
 async fn status(h: &Harness, delivery_id: &str) -> DeliveryStatus {
     h.engine
-        .get_delivery(delivery_id)
+        .get_delivery(&engine::rules::tenancy::TenantScope::All, delivery_id)
         .await
         .unwrap()
         .delivery
@@ -36,7 +36,12 @@ async fn ingest_hands_due_deliveries_to_the_lane_up_to_its_capacity() {
     let b = h.create(hook("b", &rx.url)).await;
     let mut lane = h.engine.open_lane("wrk_test", 4);
 
-    let got = h.engine.ingest(events(3), None).await.unwrap().events;
+    let got = h
+        .engine
+        .ingest(&engine::rules::tenancy::TenantScope::All, events(3), None)
+        .await
+        .unwrap()
+        .events;
     assert!(got.iter().all(|i| i.deliveries == 2));
 
     // Four of the six deliveries were handed over, with their events and webhooks.
@@ -90,19 +95,31 @@ async fn room_comes_back_as_the_worker_starts_hand_offs() {
     let rx = Receiver::start().await;
     h.create(hook("a", &rx.url)).await;
     let mut lane = h.engine.open_lane("wrk_test", 2);
-    h.engine.ingest(events(3), None).await.unwrap();
+    h.engine
+        .ingest(&engine::rules::tenancy::TenantScope::All, events(3), None)
+        .await
+        .unwrap();
     assert_eq!(lane.try_recv().map(|v| v.len()), Some(2));
     // Full: the next event's delivery stays in the table.
-    h.engine.ingest(events(1), None).await.unwrap();
+    h.engine
+        .ingest(&engine::rules::tenancy::TenantScope::All, events(1), None)
+        .await
+        .unwrap();
     assert!(lane.try_recv().is_none());
     lane.started(2);
-    h.engine.ingest(events(1), None).await.unwrap();
+    h.engine
+        .ingest(&engine::rules::tenancy::TenantScope::All, events(1), None)
+        .await
+        .unwrap();
     assert_eq!(lane.try_recv().map(|v| v.len()), Some(1));
     // Closing the lane stops hand-offs altogether.
     h.engine.open_lane("wrk_other", 8);
     drop(lane);
     let mut lane = h.engine.open_lane("wrk_last", 8);
-    h.engine.ingest(events(1), None).await.unwrap();
+    h.engine
+        .ingest(&engine::rules::tenancy::TenantScope::All, events(1), None)
+        .await
+        .unwrap();
     let x = lane.try_recv().expect("handed to the newest lane");
     assert_eq!(x[0].claimed.lease_token, "wrk_last");
 }
@@ -115,13 +132,23 @@ async fn the_running_worker_delivers_hand_offs_without_claiming_them() {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(Worker::new(h.engine.clone()).run(stopped, Duration::from_secs(5)));
     // The worker opens its lane as it starts: wait until ingest can hand off.
-    let probe = h.engine.ingest(events(1), None).await.unwrap().events;
+    let probe = h
+        .engine
+        .ingest(&engine::rules::tenancy::TenantScope::All, events(1), None)
+        .await
+        .unwrap()
+        .events;
     rx.wait_for(1).await;
     let _ = probe;
 
     let mut ids = vec![];
     for _ in 0..5 {
-        let got = h.engine.ingest(events(4), None).await.unwrap().events;
+        let got = h
+            .engine
+            .ingest(&engine::rules::tenancy::TenantScope::All, events(4), None)
+            .await
+            .unwrap()
+            .events;
         ids.extend(got.into_iter().map(|g| g.id));
     }
     rx.wait_for(21).await;
@@ -151,7 +178,10 @@ async fn an_outcome_for_a_deleted_webhook_does_not_block_the_others() {
     let rx = Receiver::start().await;
     let a = h.create(hook("a", &rx.url)).await;
     let b = h.create(hook("b", &rx.url)).await;
-    h.engine.ingest(events(1), None).await.unwrap();
+    h.engine
+        .ingest(&engine::rules::tenancy::TenantScope::All, events(1), None)
+        .await
+        .unwrap();
     let claimed = h
         .store
         .claim_due(h.now(), 10, 60_000, "wrk_test")
@@ -159,7 +189,10 @@ async fn an_outcome_for_a_deleted_webhook_does_not_block_the_others() {
         .unwrap();
     assert_eq!(claimed.len(), 2);
     // `a` is deleted (with its deliveries) while both attempts are in flight.
-    h.engine.delete_webhook(&a.id).await.unwrap();
+    h.engine
+        .delete_webhook(&engine::rules::tenancy::TenantScope::All, &a.id)
+        .await
+        .unwrap();
     let updates: Vec<DeliveryUpdate> = claimed
         .iter()
         .map(|c| DeliveryUpdate {
@@ -193,11 +226,19 @@ async fn an_outcome_for_a_deleted_webhook_does_not_block_the_others() {
         .collect();
     h.store.record(&updates).await.expect("recorded");
     let mine = claimed.iter().find(|c| c.webhook_id == b.id).unwrap();
-    let d = h.engine.get_delivery(&mine.id).await.unwrap();
+    let d = h
+        .engine
+        .get_delivery(&engine::rules::tenancy::TenantScope::All, &mine.id)
+        .await
+        .unwrap();
     assert_eq!(d.delivery.status, DeliveryStatus::Succeeded);
     assert_eq!(d.attempts.len(), 1);
     let gone = claimed.iter().find(|c| c.webhook_id == a.id).unwrap();
-    assert!(h.engine.get_delivery(&gone.id).await.is_err());
+    assert!(h
+        .engine
+        .get_delivery(&engine::rules::tenancy::TenantScope::All, &gone.id)
+        .await
+        .is_err());
 }
 
 /// The most requests the receiver was answering at one moment.
@@ -230,7 +271,12 @@ async fn a_webhook_gets_at_most_its_share_of_requests_in_flight() {
     h.create(hook("fast", &fast.url)).await;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(Worker::new(h.engine.clone()).run(stopped, Duration::from_secs(5)));
-    let got = h.engine.ingest(events(8), None).await.unwrap().events;
+    let got = h
+        .engine
+        .ingest(&engine::rules::tenancy::TenantScope::All, events(8), None)
+        .await
+        .unwrap()
+        .events;
     // The fast receiver is not held up behind the slow one's backlog.
     fast.wait_for(8).await;
     assert!(
@@ -242,7 +288,11 @@ async fn a_webhook_gets_at_most_its_share_of_requests_in_flight() {
     tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
     assert_eq!(max_concurrent(&slow), 2, "two at a time, never more");
     for i in &got {
-        let detail = h.engine.get_event(&i.id).await.unwrap();
+        let detail = h
+            .engine
+            .get_event(&engine::rules::tenancy::TenantScope::All, &i.id)
+            .await
+            .unwrap();
         assert_eq!(detail.deliveries.len(), 2);
         assert!(detail
             .deliveries

@@ -21,7 +21,10 @@ async fn concurrent_ingests_each_get_their_own_answer() {
             let events = (0..n)
                 .map(|j| event("run.completed", json!({"i": i, "j": j})))
                 .collect();
-            let got = engine.ingest(events, None).await.expect("ingest");
+            let got = engine
+                .ingest(&engine::rules::tenancy::TenantScope::All, events, None)
+                .await
+                .expect("ingest");
             assert!(!got.replayed);
             assert_eq!(got.events.len(), n, "one answer per event of this request");
             got.events
@@ -32,7 +35,11 @@ async fn concurrent_ingests_each_get_their_own_answer() {
         for i in got.unwrap() {
             assert_eq!(i.deliveries, 2, "fan-out to both webhooks");
             assert!(ids.insert(i.id.clone()), "event ids are distinct");
-            let detail = h.engine.get_event(&i.id).await.unwrap();
+            let detail = h
+                .engine
+                .get_event(&engine::rules::tenancy::TenantScope::All, &i.id)
+                .await
+                .unwrap();
             assert_eq!(detail.deliveries.len(), 2);
         }
     }

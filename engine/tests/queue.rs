@@ -36,7 +36,11 @@ async fn all_delivery_ids(h: &Harness, webhook_ids: &[&str]) -> Vec<String> {
             limit: 200,
             ..Default::default()
         };
-        let page = h.engine.list_deliveries(w, &q).await.unwrap();
+        let page = h
+            .engine
+            .list_deliveries(&engine::rules::tenancy::TenantScope::All, w, &q)
+            .await
+            .unwrap();
         assert!(page.next_cursor.is_none());
         for d in page.data {
             assert_eq!(d.status, DeliveryStatus::Succeeded, "{d:?}");
@@ -59,7 +63,12 @@ async fn two_workers_on_one_engine_never_attempt_a_delivery_twice() {
     let rx = Receiver::start_with(Reply::ok().delay_ms(10)).await;
     let a = h.create(hook("a", &rx.url)).await;
     let b = h.create(hook("b", &rx.url)).await;
-    let got = h.engine.ingest(events(40), None).await.unwrap().events;
+    let got = h
+        .engine
+        .ingest(&engine::rules::tenancy::TenantScope::All, events(40), None)
+        .await
+        .unwrap()
+        .events;
     assert!(got.iter().all(|i| i.deliveries == 2));
 
     let w1 = Worker::new(h.engine.clone());
@@ -94,7 +103,12 @@ async fn two_engines_on_one_database_never_attempt_a_delivery_twice() {
     .await;
     let rx = Receiver::start_with(Reply::ok().delay_ms(10)).await;
     let a = h.create(hook("a", &rx.url)).await;
-    let got = h.engine.ingest(events(45), None).await.unwrap().events;
+    let got = h
+        .engine
+        .ingest(&engine::rules::tenancy::TenantScope::All, events(45), None)
+        .await
+        .unwrap()
+        .events;
     assert!(got.iter().all(|i| i.deliveries == 1));
     // A second process: its own connections to the same file, same key and clock.
     let other = open_engine(
@@ -133,7 +147,12 @@ async fn expired_leases_are_reclaimed() {
     let h = Harness::new().await;
     let rx = Receiver::start().await;
     h.create(hook("a", &rx.url)).await;
-    let got = h.engine.ingest(events(3), None).await.unwrap().events;
+    let got = h
+        .engine
+        .ingest(&engine::rules::tenancy::TenantScope::All, events(3), None)
+        .await
+        .unwrap()
+        .events;
     let lease = h.engine.config().lease_ms;
 
     // A worker claims everything and dies without recording anything.
@@ -201,7 +220,12 @@ async fn expired_leases_are_reclaimed() {
         disable_after_ms: 0,
     };
     assert!(h.store.record(&[late]).await.unwrap().is_empty());
-    let d = h.engine.get_delivery(&ids[0]).await.unwrap().delivery;
+    let d = h
+        .engine
+        .get_delivery(&engine::rules::tenancy::TenantScope::All, &ids[0])
+        .await
+        .unwrap()
+        .delivery;
     assert_eq!(d.status, DeliveryStatus::Succeeded);
     assert_eq!(d.last_response_code, Some(200));
 }
@@ -242,7 +266,14 @@ async fn leases_of_a_dead_process_are_released_at_start() {
     assert_eq!(engine.release_interrupted().await.unwrap(), 2);
     let status = |id: String| {
         let engine = engine.clone();
-        async move { engine.get_delivery(&id).await.unwrap().delivery.status }
+        async move {
+            engine
+                .get_delivery(&engine::rules::tenancy::TenantScope::All, &id)
+                .await
+                .unwrap()
+                .delivery
+                .status
+        }
     };
     assert_eq!(status(d1.clone()).await, DeliveryStatus::Retrying);
     assert_eq!(status(d2.clone()).await, DeliveryStatus::Pending);
@@ -283,7 +314,12 @@ async fn the_long_running_loop_delivers_and_stops_cleanly() {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(Worker::new(h.engine.clone()).run(stopped, Duration::from_secs(5)));
 
-    let got = h.engine.ingest(events(5), None).await.unwrap().events;
+    let got = h
+        .engine
+        .ingest(&engine::rules::tenancy::TenantScope::All, events(5), None)
+        .await
+        .unwrap()
+        .events;
     rx.wait_for(5).await;
     stop.send(true).unwrap();
     tokio::time::timeout(WAIT, task)
@@ -324,7 +360,12 @@ async fn test_sends_are_not_also_sent_by_a_busy_worker() {
     for _ in 0..50 {
         let res = h
             .engine
-            .send_test(&wh.id, "run.completed", None)
+            .send_test(
+                &engine::rules::tenancy::TenantScope::All,
+                &wh.id,
+                "run.completed",
+                None,
+            )
             .await
             .unwrap();
         assert_eq!(res.response_code, Some(500));
@@ -352,6 +393,7 @@ async fn a_directly_inserted_delivery_is_leased_to_its_sender() {
     let wh = h.create(hook("t", &rx.url)).await;
     let now = h.now();
     let event = NewEvent {
+        tenant: "default".into(),
         id: engine::ids::new_id(engine::ids::EVENT, now),
         event_type: "webhook.test".into(),
         object: "test".into(),
@@ -383,7 +425,7 @@ async fn a_directly_inserted_delivery_is_leased_to_its_sender() {
     assert_eq!(h.run_once().await, ExecutionOutcome::EmptyQueue);
     assert_eq!(
         h.engine
-            .get_delivery(&delivery.id)
+            .get_delivery(&engine::rules::tenancy::TenantScope::All, &delivery.id)
             .await
             .unwrap()
             .delivery
@@ -401,7 +443,7 @@ async fn a_directly_inserted_delivery_is_leased_to_its_sender() {
     );
     assert_eq!(
         h.engine
-            .get_delivery(&delivery.id)
+            .get_delivery(&engine::rules::tenancy::TenantScope::All, &delivery.id)
             .await
             .unwrap()
             .delivery

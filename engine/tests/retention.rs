@@ -36,7 +36,9 @@ fn subscribed(name: &str, url: &str, event_type: &str, max_retries: u32) -> Webh
 
 async fn gone(h: &Harness, event_id: &str) -> bool {
     matches!(
-        h.engine.get_event(event_id).await,
+        h.engine
+            .get_event(&engine::rules::tenancy::TenantScope::All, event_id)
+            .await,
         Err(EngineError::NotFound(_))
     )
 }
@@ -166,7 +168,10 @@ async fn under_steady_load_rows_and_the_sqlite_file_plateau() {
             let batch = (0..50)
                 .map(|_| event("evaluation.failed", payload.clone()))
                 .collect();
-            h.engine.ingest(batch, None).await.unwrap();
+            h.engine
+                .ingest(&engine::rules::tenancy::TenantScope::All, batch, None)
+                .await
+                .unwrap();
         }
         pending_events.push(h.ingest(event("model.version.created", json!({}))).await.id);
         h.drain().await;

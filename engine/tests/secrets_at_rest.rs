@@ -38,7 +38,13 @@ async fn secrets_and_protected_values_are_not_stored_in_the_clear() {
         })
         .await;
     let first = wh.secret.clone().unwrap();
-    assert_eq!(h.engine.webhook_secret(&wh.id).await.unwrap(), first);
+    assert_eq!(
+        h.engine
+            .webhook_secret(&engine::rules::tenancy::TenantScope::All, &wh.id)
+            .await
+            .unwrap(),
+        first
+    );
     let view = h.webhook(&wh.id).await;
     assert_eq!(
         view.headers[0].value, None,
@@ -58,6 +64,7 @@ async fn secrets_and_protected_values_are_not_stored_in_the_clear() {
         .collect();
     h.engine
         .update_webhook(
+            &engine::rules::tenancy::TenantScope::All,
             &wh.id,
             WebhookInput {
                 headers: Some(headers),
@@ -74,10 +81,19 @@ async fn secrets_and_protected_values_are_not_stored_in_the_clear() {
     }
     assert_eq!(h.drain().await, 3);
     h.engine
-        .send_test(&wh.id, "evaluation.failed", None)
+        .send_test(
+            &engine::rules::tenancy::TenantScope::All,
+            &wh.id,
+            "evaluation.failed",
+            None,
+        )
         .await
         .unwrap();
-    let second = h.engine.rotate_secret(&wh.id, None).await.unwrap();
+    let second = h
+        .engine
+        .rotate_secret(&engine::rules::tenancy::TenantScope::All, &wh.id, None)
+        .await
+        .unwrap();
     h.ingest(event("run.completed", json!({"i": 3}))).await;
     assert_eq!(h.run_once().await, ExecutionOutcome::Processed(1));
     let reqs = rx.expect_exactly(5).await;
@@ -134,6 +150,12 @@ async fn secrets_and_protected_values_are_not_stored_in_the_clear() {
         .await
         .expect("the right key opens")
         .engine;
-    assert_eq!(engine.webhook_secret(&wh.id).await.unwrap(), second);
+    assert_eq!(
+        engine
+            .webhook_secret(&engine::rules::tenancy::TenantScope::All, &wh.id)
+            .await
+            .unwrap(),
+        second
+    );
     engine.close().await;
 }

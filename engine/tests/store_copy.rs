@@ -17,16 +17,34 @@ use serde_json::{json, Value};
 
 /// Everything a user can read back, as JSON.
 async fn snapshot(e: &Engine, events: &[String]) -> Value {
-    let hooks = e.list_webhooks(200, None).await.unwrap().data;
+    let hooks = e
+        .list_webhooks(&engine::rules::tenancy::TenantScope::All, 200, None)
+        .await
+        .unwrap()
+        .data;
     let mut secrets = vec![];
     for w in &hooks {
-        secrets.push(e.webhook_secret(&w.id).await.unwrap());
+        secrets.push(
+            e.webhook_secret(&engine::rules::tenancy::TenantScope::All, &w.id)
+                .await
+                .unwrap(),
+        );
     }
     let mut details = vec![];
     for id in events {
-        let ev = e.get_event(id).await.unwrap();
+        let ev = e
+            .get_event(&engine::rules::tenancy::TenantScope::All, id)
+            .await
+            .unwrap();
         for d in &ev.deliveries {
-            details.push(serde_json::to_value(e.get_delivery(&d.id).await.unwrap()).unwrap());
+            details.push(
+                serde_json::to_value(
+                    e.get_delivery(&engine::rules::tenancy::TenantScope::All, &d.id)
+                        .await
+                        .unwrap(),
+                )
+                .unwrap(),
+            );
         }
         details.push(serde_json::to_value(ev).unwrap());
     }
@@ -57,27 +75,36 @@ async fn a_populated_store_round_trips_through_a_copy() {
 
     let rx = Receiver::start().await;
     let secured = e
-        .create_webhook(WebhookInput {
-            headers: Some(vec![HeaderInput {
-                key: "Authorization".into(),
-                value: Some("Bearer copy-canary".into()),
-                protected: true,
-            }]),
-            ..hook("secured", &rx.url)
-        })
+        .create_webhook(
+            &engine::rules::tenancy::TenantScope::All,
+            WebhookInput {
+                headers: Some(vec![HeaderInput {
+                    key: "Authorization".into(),
+                    value: Some("Bearer copy-canary".into()),
+                    protected: true,
+                }]),
+                ..hook("secured", &rx.url)
+            },
+        )
         .await
         .unwrap();
-    let secret = e.rotate_secret(&secured.id, None).await.unwrap();
-    e.create_webhook(WebhookInput {
-        batch: Some(BatchSettings {
-            max_events: 10,
-            max_wait_ms: 60_000,
-        }),
-        ..hook("batched", &rx.url)
-    })
+    let secret = e
+        .rotate_secret(&engine::rules::tenancy::TenantScope::All, &secured.id, None)
+        .await
+        .unwrap();
+    e.create_webhook(
+        &engine::rules::tenancy::TenantScope::All,
+        WebhookInput {
+            batch: Some(BatchSettings {
+                max_events: 10,
+                max_wait_ms: 60_000,
+            }),
+            ..hook("batched", &rx.url)
+        },
+    )
     .await
     .unwrap();
-    e.create_api_key("copied key", domain::Scope::Ingest)
+    e.create_api_key("copied key", domain::Scope::Ingest, None)
         .await
         .unwrap();
     e.set_admin_password("copy-test-password").await.unwrap();
@@ -96,6 +123,7 @@ async fn a_populated_store_round_trips_through_a_copy() {
     let mut events = vec![];
     for i in 0..4 {
         let got = e.ingest(
+            &engine::rules::tenancy::TenantScope::All,
             vec![event(
                 "run.completed",
                 json!({"i": i, "z": "keys in order"}),
@@ -110,7 +138,11 @@ async fn a_populated_store_round_trips_through_a_copy() {
         engine::ExecutionOutcome::Processed(4)
     );
     let ingested = e
-        .ingest(vec![event("run.completed", json!({"i": 9}))], None)
+        .ingest(
+            &engine::rules::tenancy::TenantScope::All,
+            vec![event("run.completed", json!({"i": 9}))],
+            None,
+        )
         .await
         .unwrap();
     events.push(ingested.events[0].id.clone());

@@ -32,6 +32,7 @@ fn webhook(id: &str, created_at: i64) -> StoredWebhook {
 
 fn new_event(id: &str, now: i64) -> NewEvent {
     NewEvent {
+        tenant: "default".into(),
         id: id.into(),
         event_type: "run.completed".into(),
         object: "run".into(),

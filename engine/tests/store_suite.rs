@@ -21,6 +21,7 @@ fn webhook(id: &str, created_at: i64) -> StoredWebhook {
 
 fn new_event(id: &str, t: &str, now: i64) -> NewEvent {
     NewEvent {
+        tenant: "default".into(),
         id: id.into(),
         event_type: t.into(),
         object: "run".into(),
@@ -107,7 +108,7 @@ async fn webhooks_round_trip_and_page_newest_first() {
     let mut pages = vec![];
     let mut cursor: Option<String> = None;
     loop {
-        let page = s.list_webhooks(2, cursor.as_deref()).await.unwrap();
+        let page = s.list_webhooks(None, 2, cursor.as_deref()).await.unwrap();
         pages.push(
             page.webhooks
                 .iter()

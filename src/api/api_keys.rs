@@ -19,6 +19,10 @@ pub struct CreateKey {
     pub name: String,
     /// What the key may do; `manage` when omitted.
     pub scope: Option<Scope>,
+    /// Binds the key to one tenant: it reaches only that tenant's webhooks, events and
+    /// deliveries (docs/tenants.md#keys). Not with scope `admin`.
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_-]{1,64}$")]
+    pub tenant: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -56,7 +60,10 @@ pub async fn create(
     ApiJson(req): ApiJson<CreateKey>,
 ) -> ApiResult<impl IntoResponse> {
     let scope = req.scope.unwrap_or(engine::rules::scopes::DEFAULT_SCOPE);
-    let (key, secret) = state.engine.create_api_key(&req.name, scope).await?;
+    let (key, secret) = state
+        .engine
+        .create_api_key(&req.name, scope, req.tenant.as_deref())
+        .await?;
     Ok((StatusCode::CREATED, Json(CreatedKey { key, secret })))
 }
 

@@ -72,7 +72,7 @@ fn time_field(name: &str, v: &Option<String>) -> ApiResult<Option<i64>> {
     responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = List<Delivery>), (status = 404, body = Problem)))]
 pub async fn list_for_webhook(
     State(state): State<AppState>,
-    _caller: Caller<scope::Manage>,
+    caller: Caller<scope::Manage>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<List<Delivery>>> {
@@ -95,7 +95,13 @@ pub async fn list_for_webhook(
         limit: q.limit.unwrap_or(50).clamp(1, 200),
         cursor: q.cursor.clone(),
     };
-    Ok(Json(state.engine.list_deliveries(&id, &dq).await?.into()))
+    Ok(Json(
+        state
+            .engine
+            .list_deliveries(&caller.scope(), &id, &dq)
+            .await?
+            .into(),
+    ))
 }
 
 /// Re-queues every failed delivery of the webhook created in the window (at most 10 000).
@@ -104,13 +110,19 @@ pub async fn list_for_webhook(
     responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = RetryFailedAnswer), (status = 409, description = "the webhook is inactive", body = Problem), (status = 422, body = Problem)))]
 pub async fn retry_failed(
     State(state): State<AppState>,
-    _caller: Caller<scope::Manage>,
+    caller: Caller<scope::Manage>,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<RetryFailedRequest>,
 ) -> ApiResult<Json<RetryFailedAnswer>> {
     let n = state
         .engine
-        .retry_failed(&id, &req.since, req.until.as_deref(), &req.event_types)
+        .retry_failed(
+            &caller.scope(),
+            &id,
+            &req.since,
+            req.until.as_deref(),
+            &req.event_types,
+        )
         .await?;
     Ok(Json(RetryFailedAnswer { requeued: n }))
 }
@@ -121,10 +133,10 @@ pub async fn retry_failed(
     responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = DeliveryDetail), (status = 404, body = Problem)))]
 pub async fn get_one(
     State(state): State<AppState>,
-    _caller: Caller<scope::Manage>,
+    caller: Caller<scope::Manage>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<DeliveryDetail>> {
-    Ok(Json(state.engine.get_delivery(&id).await?))
+    Ok(Json(state.engine.get_delivery(&caller.scope(), &id).await?))
 }
 
 /// A new attempt now, with the same `webhook-id`. Counts against the caller's test-send
@@ -139,5 +151,5 @@ pub async fn resend(
 ) -> ApiResult<Json<DeliveryDetail>> {
     // An immediate outbound request, like a test send: it counts against the same limit.
     state.engine.check_test_rate(&caller.key_id).await?;
-    Ok(Json(state.engine.resend(&id).await?))
+    Ok(Json(state.engine.resend(&caller.scope(), &id).await?))
 }

@@ -31,12 +31,13 @@ pub async fn list_types(
 /// Adds an event type to the catalog.
 #[utoipa::path(post, path = "/event-types", tag = "event types", request_body = EventTypeInput,
     security(("api_key" = ["manage"])),
-    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 201, body = EventType), (status = 409, body = super::error::Problem)))]
+    responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`, or it is bound to a tenant (the catalog is every tenant's)"), (status = 201, body = EventType), (status = 409, body = super::error::Problem)))]
 pub async fn create_type(
     State(state): State<AppState>,
-    _caller: Caller<scope::Manage>,
+    caller: Caller<scope::Manage>,
     ApiJson(input): ApiJson<EventTypeInput>,
 ) -> ApiResult<impl IntoResponse> {
+    caller.require_platform()?;
     Ok((
         StatusCode::CREATED,
         Json(state.engine.create_event_type(input).await?),

@@ -88,7 +88,10 @@ pub async fn ingest(
         }
     };
     let key = idempotency_key(&headers)?.map(|k| format!("{}:{k}", caller.key_id));
-    let outcome = state.engine.ingest(inputs, key.as_deref()).await?;
+    let outcome = state
+        .engine
+        .ingest(&caller.scope(), inputs, key.as_deref())
+        .await?;
     let data = outcome
         .events
         .into_iter()
@@ -138,8 +141,8 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<&str>> {
     responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = EventDetail), (status = 404, body = super::error::Problem)))]
 pub async fn get_event(
     State(state): State<AppState>,
-    _caller: Caller<scope::Manage>,
+    caller: Caller<scope::Manage>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<EventDetail>> {
-    Ok(Json(state.engine.get_event(&id).await?))
+    Ok(Json(state.engine.get_event(&caller.scope(), &id).await?))
 }

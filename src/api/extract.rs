@@ -116,7 +116,51 @@ pub mod scope {
 #[derive(Debug, Clone)]
 pub struct Caller<S> {
     pub key_id: String,
+    /// The one tenant a tenant-bound key reaches (docs/tenants.md#keys).
+    pub tenant: Option<String>,
     required: std::marker::PhantomData<S>,
+}
+
+impl<S> Caller<S> {
+    /// The tenants this key reaches: its own when bound to one, else every tenant.
+    pub fn scope(&self) -> engine::rules::tenancy::TenantScope {
+        use engine::rules::tenancy::TenantScope;
+        match &self.tenant {
+            Some(t) => TenantScope::Only(t.clone()),
+            None => TenantScope::All,
+        }
+    }
+
+    /// Refuses a key bound to a tenant (403): what follows changes every tenant (tenants
+    /// themselves, the event-type catalog).
+    pub fn require_platform(&self) -> Result<(), ApiError> {
+        match self.tenant {
+            None => Ok(()),
+            Some(_) => Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "Forbidden",
+                "this API key is bound to a tenant; this route changes every tenant and needs a key that is not",
+            )),
+        }
+    }
+
+    /// The scope narrowed to `?tenant=` when given; a tenant outside the key's answers 404,
+    /// a malformed one 422.
+    pub fn scope_for(
+        &self,
+        tenant: Option<&str>,
+    ) -> Result<engine::rules::tenancy::TenantScope, ApiError> {
+        if let Some(Err(e)) = tenant.map(engine::rules::tenancy::validate_id) {
+            return Err(ApiError::field(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "tenant",
+                e,
+            ));
+        }
+        self.scope()
+            .narrowed(tenant)
+            .ok_or_else(|| ApiError::not_found("tenant"))
+    }
 }
 
 impl<S: scope::Required> FromRequestParts<AppState> for Caller<S> {
@@ -144,6 +188,7 @@ impl<S: scope::Required> FromRequestParts<AppState> for Caller<S> {
         }
         Ok(Caller {
             key_id: holder.id,
+            tenant: holder.tenant,
             required: std::marker::PhantomData,
         })
     }

@@ -10,6 +10,7 @@ mod event_types;
 mod events;
 pub mod extract;
 mod signing_secrets;
+mod tenants;
 mod test_sends;
 mod users;
 mod webhooks;
@@ -69,6 +70,9 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(event_types::list_types, event_types::create_type))
         .routes(routes!(api_keys::list, api_keys::create))
         .routes(routes!(api_keys::revoke))
+        .routes(routes!(tenants::list, tenants::create))
+        .routes(routes!(tenants::get_one, tenants::patch, tenants::delete))
+        .routes(routes!(tenants::portal_link))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::change_role, users::remove))
         .routes(routes!(users::reset))
@@ -117,6 +121,28 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
+    pub fn limit(&self) -> u32 {
+        self.limit.unwrap_or(50).clamp(1, 200)
+    }
+}
+
+/// `?tenant=&limit=&cursor=` of lists that can be narrowed to one tenant.
+#[derive(Deserialize, Debug, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TenantPageQuery {
+    /// Only this tenant's (docs/tenants.md).
+    #[param(nullable = false, pattern = r"^[A-Za-z0-9_-]{1,64}$")]
+    pub tenant: Option<String>,
+    /// 1–200, default 50 (0 is read as 1, more than 200 as 200).
+    #[param(nullable = false, minimum = 0, maximum = 4294967295_f64)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    #[param(nullable = false)]
+    pub cursor: Option<String>,
+}
+
+impl TenantPageQuery {
     pub fn limit(&self) -> u32 {
         self.limit.unwrap_or(50).clamp(1, 200)
     }

@@ -27,11 +27,11 @@ pub struct RotateRequest {
     responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = SecretAnswer), (status = 404, body = Problem)))]
 pub async fn secret(
     State(state): State<AppState>,
-    _caller: Caller<scope::Manage>,
+    caller: Caller<scope::Manage>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SecretAnswer>> {
     Ok(Json(SecretAnswer {
-        secret: state.engine.webhook_secret(&id).await?,
+        secret: state.engine.webhook_secret(&caller.scope(), &id).await?,
     }))
 }
 
@@ -41,7 +41,7 @@ pub async fn secret(
     responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = SecretAnswer), (status = 404, body = Problem)))]
 pub async fn rotate_secret(
     State(state): State<AppState>,
-    _caller: Caller<scope::Manage>,
+    caller: Caller<scope::Manage>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<SecretAnswer>> {
@@ -53,6 +53,9 @@ pub async fn rotate_secret(
             super::extract::parse(&body)?
         };
     Ok(Json(SecretAnswer {
-        secret: state.engine.rotate_secret(&id, req.grace_period_ms).await?,
+        secret: state
+            .engine
+            .rotate_secret(&caller.scope(), &id, req.grace_period_ms)
+            .await?,
     }))
 }

@@ -41,12 +41,12 @@ pub async fn test(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<TestRequest>,
 ) -> ApiResult<Json<TestResult>> {
-    state.engine.get_webhook(&id).await?;
+    state.engine.get_webhook(&caller.scope(), &id).await?;
     state.engine.check_test_rate(&caller.key_id).await?;
     Ok(Json(
         state
             .engine
-            .send_test(&id, &req.event_type, req.payload)
+            .send_test(&caller.scope(), &id, &req.event_type, req.payload)
             .await?,
     ))
 }

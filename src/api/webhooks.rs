@@ -7,22 +7,23 @@ use domain::{ConditionCheck, ConditionCheckResult, Webhook, WebhookInput};
 
 use super::error::{ApiResult, Problem};
 use super::extract::{scope, ApiJson, Caller};
-use super::{query, List, PageQuery};
+use super::{query, List, TenantPageQuery};
 use crate::state::AppState;
 
-/// Webhooks, newest first.
-#[utoipa::path(get, path = "/webhooks", tag = "webhooks", params(PageQuery), security(("api_key" = ["manage"])),
+/// Webhooks, newest first; `?tenant=` narrows to one tenant.
+#[utoipa::path(get, path = "/webhooks", tag = "webhooks", params(TenantPageQuery), security(("api_key" = ["manage"])),
     responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = List<Webhook>)))]
 pub async fn list(
     State(state): State<AppState>,
-    _caller: Caller<scope::Manage>,
+    caller: Caller<scope::Manage>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<List<Webhook>>> {
-    let q: PageQuery = query(raw.as_deref())?;
+    let q: TenantPageQuery = query(raw.as_deref())?;
+    let scope = caller.scope_for(q.tenant.as_deref())?;
     Ok(Json(
         state
             .engine
-            .list_webhooks(q.limit(), q.cursor.as_deref())
+            .list_webhooks(&scope, q.limit(), q.cursor.as_deref())
             .await?
             .into(),
     ))
@@ -34,12 +35,12 @@ pub async fn list(
     responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 201, body = Webhook), (status = 422, body = Problem)))]
 pub async fn create(
     State(state): State<AppState>,
-    _caller: Caller<scope::Manage>,
+    caller: Caller<scope::Manage>,
     ApiJson(input): ApiJson<WebhookInput>,
 ) -> ApiResult<impl IntoResponse> {
     Ok((
         StatusCode::CREATED,
-        Json(state.engine.create_webhook(input).await?),
+        Json(state.engine.create_webhook(&caller.scope(), input).await?),
     ))
 }
 
@@ -49,10 +50,10 @@ pub async fn create(
     responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = Webhook), (status = 404, body = Problem)))]
 pub async fn get_one(
     State(state): State<AppState>,
-    _caller: Caller<scope::Manage>,
+    caller: Caller<scope::Manage>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Webhook>> {
-    Ok(Json(state.engine.get_webhook(&id).await?))
+    Ok(Json(state.engine.get_webhook(&caller.scope(), &id).await?))
 }
 
 /// Partial update: only the fields sent change.
@@ -61,11 +62,16 @@ pub async fn get_one(
     responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 200, body = Webhook), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn patch(
     State(state): State<AppState>,
-    _caller: Caller<scope::Manage>,
+    caller: Caller<scope::Manage>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<WebhookInput>,
 ) -> ApiResult<Json<Webhook>> {
-    Ok(Json(state.engine.update_webhook(&id, input).await?))
+    Ok(Json(
+        state
+            .engine
+            .update_webhook(&caller.scope(), &id, input)
+            .await?,
+    ))
 }
 
 /// Deletes a webhook with its deliveries.
@@ -74,10 +80,10 @@ pub async fn patch(
     responses((status = 403, body = Problem, description = "the API key's scope is narrower than `manage`"), (status = 204), (status = 404, body = Problem)))]
 pub async fn delete(
     State(state): State<AppState>,
-    _caller: Caller<scope::Manage>,
+    caller: Caller<scope::Manage>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    state.engine.delete_webhook(&id).await?;
+    state.engine.delete_webhook(&caller.scope(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

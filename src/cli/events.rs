@@ -47,6 +47,10 @@ pub struct SendArgs {
     pub severity: Option<String>,
     #[arg(long)]
     pub source: Option<String>,
+    /// The tenant whose webhooks get the event (default: the API key's tenant for a key
+    /// bound to one, else `default`).
+    #[arg(long)]
+    pub tenant: Option<String>,
     /// Sent as Idempotency-Key: a repeat within 24 h stores nothing and answers the same ids.
     #[arg(long)]
     pub idempotency_key: Option<String>,
@@ -103,6 +107,7 @@ async fn send(api: &Api, as_json: bool, args: SendArgs) -> CliResult {
         ("project", args.project),
         ("severity", args.severity),
         ("source", args.source),
+        ("tenant", args.tenant),
     ] {
         if let Some(v) = v {
             event.insert(k.into(), json!(v));
@@ -154,6 +159,7 @@ async fn get(api: &Api, as_json: bool, id: &str) -> CliResult {
     };
     let mut out = fields(&[
         ("id", text(&event["id"])),
+        ("tenant", text(&event["tenant"])),
         ("type", text(&event["type"])),
         ("object", text(&event["object"])),
         ("created", time(&event["created_at"])),

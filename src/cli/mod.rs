@@ -1,5 +1,5 @@
 //! The client half of the `herald` binary: subcommands that talk to a running server over
-//! the REST API only (`events`, `webhooks`, `deliveries`, `retry-failed`, `user`), and `listen`, a
+//! the REST API only (`events`, `webhooks`, `deliveries`, `retry-failed`, `tenants`, `user`), and `listen`, a
 //! local receiver that prints and verifies deliveries. Exit codes are in [`Exit`] and
 //! docs/cli.md#exit-codes.
 pub mod client;
@@ -8,6 +8,7 @@ pub mod events;
 pub mod listen;
 pub mod output;
 pub mod signature;
+pub mod tenants;
 pub mod users;
 pub mod webhooks;
 
@@ -17,7 +18,7 @@ use clap::{Args, Subcommand};
 
 /// The exit-code table shown at the end of `herald --help`.
 pub const EXIT_CODES_HELP: &str = "\
-Client commands (events, webhooks, deliveries, retry-failed, user, listen) exit with:
+Client commands (events, webhooks, deliveries, retry-failed, tenants, user, listen) exit with:
   0  success
   1  the command ran but failed (a test send the target refused, an unreadable file,
      a port in use)
@@ -129,6 +130,8 @@ pub enum ClientCommand {
     Deliveries(deliveries::DeliveriesCmd),
     /// Re-queue a webhook's failed deliveries created in a time window (talks to HERALD_URL).
     RetryFailed(deliveries::RetryFailedCmd),
+    /// List, create, rename and delete tenants; make portal links (talks to HERALD_URL).
+    Tenants(tenants::TenantsCmd),
     /// Create, list, change, reset and remove console users with roles (talks to HERALD_URL; an admin key). See `herald user --help`.
     #[command(disable_help_flag = true)]
     User {
@@ -148,6 +151,7 @@ pub async fn run(command: ClientCommand) -> ExitCode {
         ClientCommand::Webhooks(c) => webhooks::run(c).await,
         ClientCommand::Deliveries(c) => deliveries::run(c).await,
         ClientCommand::RetryFailed(c) => deliveries::retry_failed(c).await,
+        ClientCommand::Tenants(c) => tenants::run(c).await,
         ClientCommand::User { args } => users::run(args).await,
         ClientCommand::Listen(c) => listen::run(c).await,
     };

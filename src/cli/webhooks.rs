@@ -27,7 +27,11 @@ pub struct WebhooksCmd {
 #[derive(Subcommand, Debug)]
 pub enum WebhooksCommand {
     /// Every webhook, newest first.
-    List,
+    List {
+        /// Only this tenant's webhooks.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
     /// One webhook (protected header values are never shown).
     Get { id: String },
     /// Create a webhook; prints its signing secret, this once.
@@ -37,6 +41,10 @@ pub enum WebhooksCommand {
         /// Create the webhook turned off.
         #[arg(long)]
         inactive: bool,
+        /// The tenant the webhook belongs to, fixed once created (default: the API key's
+        /// tenant for a key bound to one, else `default`).
+        #[arg(long)]
+        tenant: Option<String>,
     },
     /// Change a webhook: only the flags given change.
     Update {
@@ -152,21 +160,29 @@ pub async fn run(cmd: WebhooksCmd) -> CliResult {
     let api = cmd.conn.api()?;
     let as_json = cmd.conn.json;
     match cmd.command {
-        WebhooksCommand::List => {
-            let all = api.get_all(&["webhooks"], &[]).await?;
+        WebhooksCommand::List { tenant } => {
+            let query: Vec<(&str, String)> = tenant.into_iter().map(|t| ("tenant", t)).collect();
+            let all = api.get_all(&["webhooks"], &query).await?;
             if as_json {
                 return print_json(&all);
             }
             print_list(&all)
         }
         WebhooksCommand::Get { id } => show(as_json, &api.get(&["webhooks", &id]).await?),
-        WebhooksCommand::Create { flags, inactive } => {
+        WebhooksCommand::Create {
+            flags,
+            inactive,
+            tenant,
+        } => {
             if flags.name.is_none() || flags.url.is_none() {
                 return Err(CliError::usage("webhooks create needs --name and --url"));
             }
             let mut body = flags.body(None);
             if inactive {
                 body.insert("active".into(), json!(false));
+            }
+            if let Some(t) = tenant {
+                body.insert("tenant".into(), json!(t));
             }
             let created = api.post(&["webhooks"], &Value::Object(body)).await?;
             show(as_json, &created)
@@ -238,11 +254,20 @@ fn print_list(all: &Value) -> CliResult {
     if items.is_empty() {
         return output::out("no webhooks\n");
     }
-    let mut table = Table::new(&["ID", "NAME", "STATE", "FORMAT", "EVENT TYPES", "URL"]);
+    let mut table = Table::new(&[
+        "ID",
+        "NAME",
+        "TENANT",
+        "STATE",
+        "FORMAT",
+        "EVENT TYPES",
+        "URL",
+    ]);
     for w in &items {
         table.row(vec![
             text(&w["id"]),
             cut(&text(&w["name"]), 32),
+            text(&w["tenant"]),
             state(w),
             text(&w["format"]),
             cut(&list(&w["event_types"]), 40),
@@ -272,6 +297,7 @@ fn show(as_json: bool, w: &Value) -> CliResult {
     let mut pairs = vec![
         ("id", text(&w["id"])),
         ("name", text(&w["name"])),
+        ("tenant", text(&w["tenant"])),
         ("url", text(&w["url"])),
         ("state", state(w)),
         ("event types", list(&w["event_types"])),

@@ -11,8 +11,9 @@ use crate::error::ConsoleError;
 pub async fn webhook_detail(id: String) -> Result<WebhookDetailData, ConsoleError> {
     use crate::server::{charts, convert, engine, require, Need};
     require(Need::Read).await?;
+    let scope = crate::server::tenancy::scope().await?;
     let engine = engine()?;
-    let webhook = convert::webhook_masked(engine.get_webhook(&id).await?);
+    let webhook = convert::webhook_masked(engine.get_webhook(&scope, &id).await?);
     let event_types = engine
         .list_event_types()
         .await?
@@ -23,7 +24,7 @@ pub async fn webhook_detail(id: String) -> Result<WebhookDetailData, ConsoleErro
     Ok(WebhookDetailData {
         webhook,
         event_types,
-        chart: engine.webhook_activity(&id).await?,
+        chart: engine.webhook_activity(&scope, &id).await?,
         default_since: charts::datetime_local(now - 24 * 3_600_000),
     })
 }
@@ -33,7 +34,8 @@ pub async fn webhook_detail(id: String) -> Result<WebhookDetailData, ConsoleErro
 pub async fn reveal_secret(id: String) -> Result<String, ConsoleError> {
     use crate::server::{engine, require, Need};
     require(Need::Edit).await?;
-    Ok(engine()?.webhook_secret(&id).await?)
+    let scope = crate::server::tenancy::scope().await?;
+    Ok(engine()?.webhook_secret(&scope, &id).await?)
 }
 
 /// Makes a new secret; the old one keeps signing for the grace period. The new secret is
@@ -42,7 +44,8 @@ pub async fn reveal_secret(id: String) -> Result<String, ConsoleError> {
 pub async fn rotate_secret(id: String) -> Result<(), ConsoleError> {
     use crate::server::{engine, require, Need};
     require(Need::Edit).await?;
-    engine()?.rotate_secret(&id, None).await?;
+    let scope = crate::server::tenancy::scope().await?;
+    engine()?.rotate_secret(&scope, &id, None).await?;
     Ok(())
 }
 
@@ -57,6 +60,7 @@ pub async fn list_deliveries(
     use crate::server::{engine, require, Need};
     use domain::{DeliveryQuery, DeliveryStatus};
     require(Need::Read).await?;
+    let scope = crate::server::tenancy::scope().await?;
     let status = match status.as_str() {
         "" => None,
         s => Some(
@@ -71,7 +75,9 @@ pub async fn list_deliveries(
         cursor: (!cursor.is_empty()).then_some(cursor),
         ..Default::default()
     };
-    let page = engine()?.list_deliveries(&webhook_id, &query).await?;
+    let page = engine()?
+        .list_deliveries(&scope, &webhook_id, &query)
+        .await?;
     Ok(DeliveryPage {
         deliveries: page.data,
         next_cursor: page.next_cursor,
@@ -84,9 +90,10 @@ pub async fn list_deliveries(
 pub async fn resend(id: String) -> Result<Delivery, ConsoleError> {
     use crate::server::{engine, require, Need};
     let user = require(Need::Edit).await?;
+    let scope = crate::server::tenancy::scope().await?;
     let engine = engine()?;
     engine.check_test_rate(&user.rate_key()).await?;
-    Ok(engine.resend(&id).await?.delivery)
+    Ok(engine.resend(&scope, &id).await?.delivery)
 }
 
 /// Re-queues the webhook's failed deliveries created in [since, until); `since` and
@@ -99,12 +106,19 @@ pub async fn retry_failed(
 ) -> Result<u64, ConsoleError> {
     use crate::server::{engine, form::utc_time, require, Need};
     require(Need::Edit).await?;
+    let scope = crate::server::tenancy::scope().await?;
     if since.trim().is_empty() {
         return Err(ConsoleError::invalid("since", "is required"));
     }
     let until = (!until.trim().is_empty()).then(|| utc_time(&until));
     Ok(engine()?
-        .retry_failed(&webhook_id, &utc_time(&since), until.as_deref(), &[])
+        .retry_failed(
+            &scope,
+            &webhook_id,
+            &utc_time(&since),
+            until.as_deref(),
+            &[],
+        )
         .await?)
 }
 
@@ -113,9 +127,13 @@ pub async fn retry_failed(
 pub async fn get_delivery(id: String) -> Result<DeliveryDetailView, ConsoleError> {
     use crate::server::{convert, engine, require, Need};
     require(Need::Read).await?;
+    let scope = crate::server::tenancy::scope().await?;
     let engine = engine()?;
-    let detail = engine.get_delivery(&id).await?;
-    let webhook_name = match engine.get_webhook(&detail.delivery.webhook_id).await {
+    let detail = engine.get_delivery(&scope, &id).await?;
+    let webhook_name = match engine
+        .get_webhook(&scope, &detail.delivery.webhook_id)
+        .await
+    {
         Ok(w) => w.name,
         Err(_) => detail.delivery.webhook_id.clone(),
     };

@@ -26,7 +26,7 @@ pub async fn create_api_key(name: String, scope: String) -> Result<(), ConsoleEr
     require(Need::Admin).await?;
     let scope = domain::Scope::parse(&scope)
         .ok_or_else(|| engine::EngineError::invalid("scope", "must be ingest, manage or admin"))?;
-    let (key, plaintext) = engine()?.create_api_key(&name, scope).await?;
+    let (key, plaintext) = engine()?.create_api_key(&name, scope, None).await?;
     stash_shown_once(ShownOnce::ApiKey, &key.name, &plaintext).await
 }
 

@@ -11,7 +11,12 @@ use crate::error::ConsoleError;
 pub async fn list_webhooks() -> Result<WebhookList, ConsoleError> {
     use crate::server::{convert, engine, require, Need};
     require(Need::Read).await?;
-    let page = engine()?.list_webhooks(200, None).await?;
+    let tenant = crate::server::tenancy::current_tenant().await?;
+    let scope = crate::server::tenancy::scope()
+        .await?
+        .narrowed(Some(&tenant))
+        .ok_or_else(|| ConsoleError::NotFound("tenant".into()))?;
+    let page = engine()?.list_webhooks(&scope, 200, None).await?;
     Ok(WebhookList {
         webhooks: page.data.into_iter().map(convert::webhook_masked).collect(),
         more: page.next_cursor.is_some(),
@@ -37,7 +42,8 @@ pub async fn list_event_types() -> Result<Vec<EventTypeView>, ConsoleError> {
 pub async fn get_webhook(id: String, for_edit: bool) -> Result<WebhookView, ConsoleError> {
     use crate::server::{convert, engine, require, Need};
     require(if for_edit { Need::Edit } else { Need::Read }).await?;
-    let w = engine()?.get_webhook(&id).await?;
+    let scope = crate::server::tenancy::scope().await?;
+    let w = engine()?.get_webhook(&scope, &id).await?;
     Ok(if for_edit {
         convert::webhook(w)
     } else {
@@ -54,6 +60,7 @@ pub async fn save_webhook(webhook: WebhookForm) -> Result<String, ConsoleError> 
     use crate::intent::FormIntent;
     use crate::server::{draft, engine, form, require, Need};
     let user = require(Need::Edit).await?;
+    let scope = crate::server::tenancy::scope().await?;
     let intent = FormIntent::parse(&webhook.intent)
         .ok_or_else(|| ConsoleError::invalid("intent", "unknown button"))?;
     if intent != FormIntent::Save {
@@ -68,15 +75,23 @@ pub async fn save_webhook(webhook: WebhookForm) -> Result<String, ConsoleError> 
     let engine = engine()?;
     let editing = !webhook.id.is_empty();
     let keep_subjects = if editing {
-        engine.get_webhook(&webhook.id).await?.filters.subjects
+        engine
+            .get_webhook(&scope, &webhook.id)
+            .await?
+            .filters
+            .subjects
     } else {
         vec![]
     };
     let parsed = form::parse(&webhook, keep_subjects).map_err(ConsoleError::Invalid)?;
     let result = if editing {
-        engine.update_webhook(&webhook.id, parsed.input).await
+        engine
+            .update_webhook(&scope, &webhook.id, parsed.input)
+            .await
     } else {
-        engine.create_webhook(parsed.input).await
+        let mut input = parsed.input;
+        input.tenant = Some(crate::server::tenancy::current_tenant().await?);
+        engine.create_webhook(&scope, input).await
     };
     match result {
         Ok(saved) => {
@@ -95,14 +110,19 @@ pub async fn save_webhook(webhook: WebhookForm) -> Result<String, ConsoleError> 
 pub async fn set_active(id: String, active: bool) -> Result<bool, ConsoleError> {
     use crate::server::{engine, require, Need};
     require(Need::Edit).await?;
-    Ok(engine()?.set_webhook_active(&id, active).await?.active)
+    let scope = crate::server::tenancy::scope().await?;
+    Ok(engine()?
+        .set_webhook_active(&scope, &id, active)
+        .await?
+        .active)
 }
 
 #[server(prefix = "/console-api")]
 pub async fn delete_webhook(id: String) -> Result<(), ConsoleError> {
     use crate::server::{engine, require, Need};
     require(Need::Edit).await?;
-    engine()?.delete_webhook(&id).await?;
+    let scope = crate::server::tenancy::scope().await?;
+    engine()?.delete_webhook(&scope, &id).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -125,13 +145,14 @@ async fn validate_form(
 ) -> Result<TestResultView, ConsoleError> {
     use crate::server::{convert, engine, form};
     let engine = engine()?;
+    let scope = crate::server::tenancy::scope().await?;
     let (headers, rows) = form::headers(&webhook.headers);
     engine.check_test_rate(&user.rate_key()).await?;
     let result = if webhook.id.is_empty() {
         engine.validate_target(&webhook.url, headers).await
     } else {
         engine
-            .validate_for_webhook(&webhook.id, &webhook.url, headers)
+            .validate_for_webhook(&scope, &webhook.id, &webhook.url, headers)
             .await
     };
     match result {
@@ -156,9 +177,10 @@ pub async fn take_webhook_draft(id: String) -> Result<Option<WebhookDraft>, Cons
 pub async fn send_test(id: String, event_type: String) -> Result<TestResultView, ConsoleError> {
     use crate::server::{convert, engine, require, Need};
     let user = require(Need::Edit).await?;
+    let scope = crate::server::tenancy::scope().await?;
     let engine = engine()?;
     engine.check_test_rate(&user.rate_key()).await?;
-    let result = engine.send_test(&id, &event_type, None).await?;
+    let result = engine.send_test(&scope, &id, &event_type, None).await?;
     Ok(convert::test_result(result, vec![]))
 }
 

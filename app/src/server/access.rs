@@ -19,8 +19,9 @@ pub const USER_KEY: &str = "user";
 const ROLE_KEY: &str = "role";
 /// The session key holding the credential version the user signed in under.
 const VERSION_KEY: &str = "credential_version";
-/// The session key holding when the user signed in (ms), for the absolute lifetime.
-const SIGNED_IN_AT: &str = "signed_in_at";
+/// The session key holding when the user (or a portal link) signed in (ms), for the
+/// absolute lifetime.
+pub(crate) const SIGNED_IN_AT: &str = "signed_in_at";
 
 /// Who is acting.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,28 +79,39 @@ pub async fn session_principal(
     else {
         return Ok(None);
     };
-    let at = session
-        .get::<i64>(SIGNED_IN_AT)
-        .await
-        .map_err(session_error)?;
     // Sessions from before roles carry no version: the version every user started at.
     let version = session
         .get::<i64>(VERSION_KEY)
         .await
         .map_err(session_error)?
         .unwrap_or(0);
+    if !within_lifetime(session, engine.now_ms()).await? {
+        return Ok(None);
+    }
     let access = engine.user_access(&name).await?;
-    let live = access.filter(|a| a.credential_version == version);
-    match live {
-        Some(access) if !outlived(at, engine.now_ms()) => Ok(Some(Principal::User {
+    match access.filter(|a| a.credential_version == version) {
+        Some(access) => Ok(Some(Principal::User {
             name,
             role: access.role,
         })),
-        _ => {
+        None => {
             session.flush().await.map_err(session_error)?;
             Ok(None)
         }
     }
+}
+
+/// False (and the session ended) when `session` has outlived the absolute lifetime.
+pub(crate) async fn within_lifetime(session: &Session, now_ms: i64) -> Result<bool, ConsoleError> {
+    let at = session
+        .get::<i64>(SIGNED_IN_AT)
+        .await
+        .map_err(session_error)?;
+    if outlived(at, now_ms) {
+        session.flush().await.map_err(session_error)?;
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// Starts a session for `user` under a fresh id (no session fixation), remembering their

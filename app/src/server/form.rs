@@ -94,6 +94,7 @@ pub fn parse(
         BTreeMap::new()
     };
     let input = WebhookInput {
+        tenant: None,
         name: Some(form.name.clone()),
         url: Some(form.url.clone()),
         description: Some(form.description.clone()),

@@ -6,6 +6,7 @@ pub mod charts;
 pub mod convert;
 pub mod draft;
 pub mod form;
+pub mod tenancy;
 
 use std::net::IpAddr;
 
@@ -14,6 +15,7 @@ use leptos::prelude::use_context;
 use tower_sessions::Session;
 
 pub use access::{require, Need, Principal};
+pub(crate) use access::{within_lifetime, SIGNED_IN_AT};
 
 use crate::error::ConsoleError;
 

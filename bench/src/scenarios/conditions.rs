@@ -44,6 +44,7 @@ fn subscriptions(n: usize, with_conditions: bool, cache: &ConditionCache) -> Vec
 fn event(seq: u64) -> NewEvent {
     NewEvent {
         id: format!("evt_{seq}"),
+        tenant: "default".into(),
         event_type: EVENT_TYPE.into(),
         object: "evaluation_result".into(),
         source: Some("experiment".into()),

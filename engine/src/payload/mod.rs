@@ -241,6 +241,7 @@ mod tests {
     fn event(data: Value) -> Event {
         Event {
             id: "evt_1".into(),
+            tenant: "default".into(),
             event_type: "evaluation.failed".into(),
             object: "evaluation_result".into(),
             created: 1_732_262_400,

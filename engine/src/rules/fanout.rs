@@ -15,6 +15,8 @@ use domain::{BatchSettings, Filters, Format};
 #[derive(Clone, Debug)]
 pub struct Subscription {
     pub id: String,
+    /// Only events of this tenant reach the webhook (docs/tenants.md).
+    pub tenant: String,
     pub event_types: Vec<String>,
     pub filters: Filters,
     pub format: Format,
@@ -27,6 +29,7 @@ impl Subscription {
     pub fn of(w: &StoredWebhook, cache: &ConditionCache) -> Subscription {
         Subscription {
             id: w.id.clone(),
+            tenant: w.tenant.clone(),
             event_types: w.event_types.clone(),
             filters: w.filters.clone(),
             format: w.format,
@@ -44,14 +47,15 @@ pub struct Routes {
     pub failures: Vec<(usize, String)>,
 }
 
-/// Routes `e` over `subs`: type and filters first, then the condition, evaluated in `env`
-/// on the event's variables (converted once, and only when a condition needs them).
+/// Routes `e` over `subs`: its tenant's subscriptions only, type and filters first, then
+/// the condition, evaluated in `env` on the event's variables (converted once, and only
+/// when a condition needs them).
 pub fn route(subs: &[Subscription], e: &NewEvent, env: &Arc<Env>) -> Routes {
     let facts = facts(e);
     let mut routes = Routes::default();
     let mut ctx: Option<Context<'static, 'static>> = None;
     for (i, sub) in subs.iter().enumerate() {
-        if !routes_to(sub, &facts) {
+        if sub.tenant != e.tenant || !routes_to(sub, &facts) {
             continue;
         }
         let verdict = match &sub.condition {
@@ -109,6 +113,7 @@ mod tests {
     fn event(t: &str, project: Option<&str>, severity: Option<Severity>) -> NewEvent {
         NewEvent {
             id: "evt_1".into(),
+            tenant: "default".into(),
             event_type: t.into(),
             object: "x".into(),
             source: Some("experiment".into()),
@@ -129,6 +134,7 @@ mod tests {
     fn sub(types: &[&str], filters: Filters) -> Subscription {
         Subscription {
             id: "wh_1".into(),
+            tenant: "default".into(),
             event_types: types.iter().map(|s| s.to_string()).collect(),
             filters,
             format: Format::Envelope,
@@ -172,6 +178,28 @@ mod tests {
             vec![2, 4]
         );
         assert!(r.failures[0].1.contains("missing"), "{:?}", r.failures);
+    }
+
+    #[test]
+    fn routes_only_within_the_events_tenant() {
+        let env = Arc::new(Env::stdlib());
+        let in_tenant = |t: &str| Subscription {
+            tenant: t.into(),
+            ..sub(&["*"], Filters::default())
+        };
+        let subs = vec![in_tenant("acme"), in_tenant("default"), in_tenant("globex")];
+        // (event's tenant, subscriptions it reaches)
+        let cases = [
+            ("acme", vec![0]),
+            ("default", vec![1]),
+            ("globex", vec![2]),
+            ("initech", vec![]),
+        ];
+        for (tenant, want) in cases {
+            let mut e = event("run.completed", None, None);
+            e.tenant = tenant.into();
+            assert_eq!(route(&subs, &e, &env).to, want, "event of {tenant}");
+        }
     }
 
     #[test]

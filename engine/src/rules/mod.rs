@@ -15,4 +15,5 @@ pub mod retry;
 pub mod roles;
 pub mod scopes;
 pub mod signing;
+pub mod tenancy;
 pub mod validate;

@@ -146,6 +146,7 @@ fn applies_rules() {
 fn redacts_an_event_and_hashes_per_key() {
     let e = Event {
         id: "evt_1".into(),
+        tenant: "default".into(),
         event_type: "evaluation.failed".into(),
         object: "evaluation".into(),
         created: 0,

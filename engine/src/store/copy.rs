@@ -2,9 +2,9 @@
 //! from the SQLite file to PostgreSQL when moving to several instances (docs/scaling.md#moving).
 //! Webhooks keep their secrets sealed exactly as they were (the sealed text and the
 //! master-key check row are copied), so the target opens with the same master key; API
-//! keys, the admin account, the event-type catalog, events, deliveries with their state
-//! and attempts follow. Idempotency keys, console sessions and instance bookkeeping are
-//! not copied. The backends share table and column names (migrations/), so a table is
+//! keys, tenants, the console's users, the event-type catalog, events, deliveries with their state
+//! and attempts follow. Idempotency keys, console sessions, portal links and instance
+//! bookkeeping are not copied. The backends share table and column names (migrations/), so a table is
 //! described once here and each backend reads and writes pages of rows (`dump.rs` in
 //! each backend's folder). The target is written in one transaction: all or nothing.
 use crate::error::{EngineError, Result};
@@ -36,17 +36,23 @@ pub(crate) struct Table {
 use Kind::{Bool as B, Int as I, Text as T};
 
 /// In an order that satisfies the foreign keys.
-pub(crate) const TABLES: [Table; 9] = [
+pub(crate) const TABLES: [Table; 10] = [
     Table {
         name: "meta",
         key_len: 1,
         columns: &[("key", T), ("value", T)],
     },
     Table {
+        name: "tenants",
+        key_len: 1,
+        columns: &[("id", T), ("name", T), ("created_at", I), ("updated_at", I)],
+    },
+    Table {
         name: "webhooks",
         key_len: 1,
         columns: &[
             ("id", T),
+            ("tenant", T),
             ("name", T),
             ("url", T),
             ("description", T),
@@ -82,6 +88,7 @@ pub(crate) const TABLES: [Table; 9] = [
         key_len: 1,
         columns: &[
             ("id", T),
+            ("tenant", T),
             ("type", T),
             ("object", T),
             ("source", T),
@@ -163,6 +170,7 @@ pub(crate) const TABLES: [Table; 9] = [
             ("prefix", T),
             ("hash", T),
             ("scope", T),
+            ("tenant", T),
             ("created_at", I),
             ("last_used_at", I),
             ("revoked_at", I),
@@ -198,9 +206,17 @@ impl Table {
             .collect();
         quoted.join(", ")
     }
-    /// The built-in event types a fresh store seeds are already there: keep them.
+    /// The rows a fresh store seeds itself (the built-in event types, the `default`
+    /// tenant), as a condition: the target has them already, so they are kept.
+    pub(crate) fn seeded(&self) -> Option<&'static str> {
+        match self.name {
+            "event_types" => Some("builtin"),
+            "tenants" => Some("id = 'default'"),
+            _ => None,
+        }
+    }
     pub(crate) fn keeps_existing(&self) -> bool {
-        self.name == "event_types"
+        self.seeded().is_some()
     }
 }
 
@@ -246,12 +262,11 @@ impl Store {
     }
     /// What the target holds already (rows that would make it non-empty).
     async fn held(&self, t: &Table) -> Result<i64> {
-        let builtin = if t.keeps_existing() {
-            " WHERE NOT builtin"
-        } else {
-            ""
-        };
-        let sql = format!("SELECT COUNT(*) FROM \"{}\"{builtin}", t.name);
+        let seeded = t
+            .seeded()
+            .map(|c| format!(" WHERE NOT ({c})"))
+            .unwrap_or_default();
+        let sql = format!("SELECT COUNT(*) FROM \"{}\"{seeded}", t.name);
         Ok(match self {
             Store::Sqlite(s) => sqlx::query_scalar(&sql).fetch_one(s.write_pool()).await?,
             Store::Postgres(s) => sqlx::query_scalar(&sql).fetch_one(s.pool()).await?,

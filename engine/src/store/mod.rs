@@ -26,7 +26,8 @@ use async_trait::async_trait;
 use crate::error::{EngineError, Result};
 use crate::records::{
     BirthLease, BornLeased, Claimed, Credential, DeliveryUpdate, Ingested, KeyHolder, NewApiKey,
-    NewDelivery, NewEvent, NewUser, StoredWebhook, UserAccess, UserChange, UserChanged,
+    NewDelivery, NewEvent, NewUser, PortalLinkRecord, StoredWebhook, TenantDeletion, TenantRecord,
+    UserAccess, UserChange, UserChanged,
 };
 use domain::{
     ApiKey, Attempt, Delivery, DeliveryQuery, DeliveryStatus, Event, EventType, Page, User,
@@ -50,7 +51,7 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
 /// The store as a whole: every area, plus what the process around it needs.
 #[async_trait]
 pub trait Store:
-    WebhookStore + QueueStore + LogStore + AccountStore + ClusterStore + Send + Sync
+    WebhookStore + QueueStore + LogStore + AccountStore + TenantStore + ClusterStore + Send + Sync
 {
     /// Answers when the store answers (for `/healthz`).
     async fn ping(&self) -> Result<()>;
@@ -80,7 +81,13 @@ pub trait WebhookStore: Send + Sync {
     async fn get_webhook(&self, id: &str) -> Result<Option<StoredWebhook>>;
     async fn get_webhooks(&self, ids: &[String]) -> Result<Vec<StoredWebhook>>;
     /// Newest first, `limit` at most, after `cursor`; with the next page's cursor.
-    async fn list_webhooks(&self, limit: u32, cursor: Option<&str>) -> Result<WebhookPage>;
+    /// Of `tenant` (every tenant when `None`).
+    async fn list_webhooks(
+        &self,
+        tenant: Option<&str>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<WebhookPage>;
     /// Sets `active` (and the reason it was disabled); false when there is no such webhook.
     async fn set_webhook_active(
         &self,
@@ -253,6 +260,36 @@ pub trait AccountStore: Send + Sync {
     async fn insert_event_type(&self, t: &EventType, now: i64) -> Result<bool>;
     async fn list_event_types(&self) -> Result<Vec<EventType>>;
     async fn prune_sessions(&self, now_ms: i64) -> Result<u64>;
+}
+
+/// Tenants and the links that open their portal (docs/tenants.md, docs/portal.md).
+#[async_trait]
+pub trait TenantStore: Send + Sync {
+    /// False when a tenant with that id exists already.
+    async fn insert_tenant(&self, t: &TenantRecord) -> Result<bool>;
+    async fn get_tenant(&self, id: &str) -> Result<Option<TenantRecord>>;
+    /// Every tenant's id (ingest checks events against them, from memory).
+    async fn tenant_ids(&self) -> Result<Vec<String>>;
+    /// By id, `limit` at most, after the id `cursor`; with the next page's cursor.
+    async fn list_tenants(
+        &self,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<TenantRecord>, Option<String>)>;
+    /// False when there is no such tenant.
+    async fn rename_tenant(&self, id: &str, name: &str, now: i64) -> Result<bool>;
+    /// Deletes the tenant in one transaction; with `cascade` its webhooks (with their
+    /// deliveries and attempts), events and portal links go too and its API keys are
+    /// revoked at `now`.
+    async fn delete_tenant(&self, id: &str, cascade: bool, now: i64) -> Result<TenantDeletion>;
+    async fn insert_portal_link(&self, link: &PortalLinkRecord) -> Result<()>;
+    /// Uses up the link whose token hashes to `token_hash` if it is unused and not
+    /// expired at `now`: at most one caller ever gets it.
+    async fn take_portal_link(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<PortalLinkRecord>>;
 }
 
 /// Several instances on one database (docs/scaling.md#instances): who is alive, leases

@@ -14,6 +14,7 @@ use domain::{Attempt, BatchSettings, Delivery, DeliveryStatus, ErrorKind, Event,
 #[derive(FromRow)]
 pub(crate) struct WebhookRow {
     id: String,
+    tenant: String,
     name: String,
     url: String,
     description: String,
@@ -67,6 +68,7 @@ impl TryFrom<WebhookRow> for StoredWebhook {
                 max_wait_ms: r.batch_max_wait_ms as u64,
             },
             id: r.id,
+            tenant: r.tenant,
             name: r.name,
             url: r.url,
             description: r.description,
@@ -88,7 +90,7 @@ impl TryFrom<WebhookRow> for StoredWebhook {
 }
 
 /// Every column of `webhooks`, in [`WebhookRow`]'s order.
-pub(crate) const WEBHOOK_COLUMNS: &str = "id, name, url, description, active, event_types, filters, headers, format, templates, \
+pub(crate) const WEBHOOK_COLUMNS: &str = "id, tenant, name, url, description, active, event_types, filters, headers, format, templates, \
     settings, include_result, batch_max_events, batch_max_wait_ms, retry, timeout_ms, secret_sealed, \
     prev_secret_sealed, prev_secret_expires_at, last_success_at, last_failure_at, consecutive_failures, \
     failing_since, disabled_reason, created_at, updated_at, condition, redact, last_condition_error";
@@ -129,6 +131,7 @@ pub(crate) fn json<T: Serialize>(v: &T) -> String {
 #[derive(FromRow)]
 pub(crate) struct EventRow {
     id: String,
+    tenant: String,
     #[sqlx(rename = "type")]
     event_type: String,
     object: String,
@@ -152,6 +155,7 @@ impl TryFrom<EventRow> for Event {
             data: serde_json::from_str(&r.data)?,
             metadata: r.metadata.map(|s| serde_json::from_str(&s)).transpose()?,
             id: r.id,
+            tenant: r.tenant,
             event_type: r.event_type,
             object: r.object,
             source: r.source,

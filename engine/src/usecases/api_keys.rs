@@ -32,10 +32,25 @@ fn display_prefix(key: &str) -> String {
 
 impl Engine {
     /// Creates a key; the plaintext is returned once and never stored.
-    pub async fn create_api_key(&self, name: &str, scope: Scope) -> Result<(ApiKey, String)> {
+    /// A key bound to `tenant` reaches only that tenant's data (docs/tenants.md#keys).
+    pub async fn create_api_key(
+        &self,
+        name: &str,
+        scope: Scope,
+        tenant: Option<&str>,
+    ) -> Result<(ApiKey, String)> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(EngineError::invalid("name", "must be 1 to 100 characters"));
+        }
+        if let Some(t) = tenant {
+            if scope == Scope::Admin {
+                return Err(EngineError::invalid(
+                    "tenant",
+                    "an admin key reaches every tenant; bind an ingest or manage key instead",
+                ));
+            }
+            self.existing_tenant(t, "tenant").await?;
         }
         let key = new_key();
         let now = self.now_ms();
@@ -48,6 +63,7 @@ impl Engine {
                 prefix: &prefix,
                 hash: &hash_key(&key),
                 scope,
+                tenant,
                 created_at: now,
             })
             .await?;
@@ -56,6 +72,7 @@ impl Engine {
             name: name.to_string(),
             prefix,
             scope,
+            tenant: tenant.map(str::to_string),
             created_at: crate::clock::rfc3339(now),
             last_used_at: None,
         };
@@ -83,6 +100,7 @@ impl Engine {
                 prefix: &display_prefix(key),
                 hash: &hash,
                 scope: Scope::Admin,
+                tenant: None,
                 created_at: now,
             })
             .await?;

@@ -7,6 +7,7 @@ use crate::error::{EngineError, FieldErrors, Result};
 use crate::pipeline::attempt::{self, AttemptPlan};
 use crate::rules::filter::validate_pattern;
 use crate::rules::outcome::OnFailure;
+use crate::rules::tenancy::TenantScope;
 use crate::store::ResendStart;
 use domain::Trigger;
 use domain::{Delivery, DeliveryDetail, DeliveryQuery, Page};
@@ -21,25 +22,36 @@ pub const MAX_RETRY_TYPES: usize = 100;
 impl Engine {
     pub async fn list_deliveries(
         &self,
+        scope: &TenantScope,
         webhook_id: &str,
         q: &DeliveryQuery,
     ) -> Result<Page<Delivery>> {
-        self.stored_webhook(webhook_id).await?;
+        self.stored_webhook(scope, webhook_id).await?;
         self.store().list_deliveries(webhook_id, q).await
     }
 
-    pub async fn get_delivery(&self, id: &str) -> Result<DeliveryDetail> {
+    pub async fn get_delivery(&self, scope: &TenantScope, id: &str) -> Result<DeliveryDetail> {
+        let delivery = self.visible_delivery(scope, id).await?;
+        let attempts = self.store().attempts_of(id).await?;
+        Ok(DeliveryDetail { delivery, attempts })
+    }
+
+    /// The delivery, when its webhook is in a tenant `scope` reaches.
+    async fn visible_delivery(&self, scope: &TenantScope, id: &str) -> Result<Delivery> {
         let delivery = self
             .store()
             .get_delivery(id)
             .await?
             .ok_or(EngineError::NotFound("delivery"))?;
-        let attempts = self.store().attempts_of(id).await?;
-        Ok(DeliveryDetail { delivery, attempts })
+        self.stored_webhook(scope, &delivery.webhook_id)
+            .await
+            .map_err(|_| EngineError::NotFound("delivery"))?;
+        Ok(delivery)
     }
 
     /// A new attempt of a delivery now, with the same `webhook-id`.
-    pub async fn resend(&self, delivery_id: &str) -> Result<DeliveryDetail> {
+    pub async fn resend(&self, scope: &TenantScope, delivery_id: &str) -> Result<DeliveryDetail> {
+        self.visible_delivery(scope, delivery_id).await?;
         let now = self.now_ms();
         let token = self.lease_token("rsd");
         let Some(ResendStart {
@@ -58,7 +70,7 @@ impl Engine {
                 )),
             };
         };
-        let w = self.stored_webhook(&webhook_id).await?;
+        let w = self.stored_webhook(scope, &webhook_id).await?;
         let events = self
             .store()
             .events_of_deliveries(&[delivery_id.to_string()])
@@ -82,12 +94,13 @@ impl Engine {
         };
         let done = attempt::run(self, plan).await?;
         self.store().record(&[done.update]).await?;
-        self.get_delivery(delivery_id).await
+        self.get_delivery(scope, delivery_id).await
     }
 
     /// Re-queues the webhook's failed deliveries created in `[since, until)`.
     pub async fn retry_failed(
         &self,
+        scope: &TenantScope,
         webhook_id: &str,
         since: &str,
         until: Option<&str>,
@@ -116,7 +129,7 @@ impl Engine {
                 errors.add(format!("event_types[{i}]"), e);
             }
         }
-        let w = self.stored_webhook(webhook_id).await?;
+        let w = self.stored_webhook(scope, webhook_id).await?;
         errors.into_result()?;
         if !w.active {
             return Err(EngineError::Conflict(

@@ -8,6 +8,7 @@ use crate::error::{EngineError, FieldErrors, Result};
 use crate::ids;
 use crate::records::NewEvent;
 use crate::rules::filter::validate_event_type_name;
+use crate::rules::tenancy::{self, TenantScope};
 use crate::store::IngestOutcome;
 use domain::{EventDetail, EventInput, EventType};
 
@@ -16,8 +17,11 @@ pub const MAX_BATCH: usize = 1000;
 
 impl Engine {
     /// Validates and stores events with their deliveries; durable when this returns.
+    /// Each event goes to its tenant's webhooks (docs/tenants.md#events): the tenant it
+    /// names, else the scope's own, else `default`; one outside `scope` is "not found".
     pub async fn ingest(
         &self,
+        scope: &TenantScope,
         inputs: Vec<EventInput>,
         idempotency_key: Option<&str>,
     ) -> Result<IngestOutcome> {
@@ -32,6 +36,10 @@ impl Engine {
         }
         let now = self.now_ms();
         let catalog = self.cached_catalog().await?;
+        let mut tenants = Tenants {
+            known: self.cached_tenants().await?,
+            asked: None,
+        };
         let single = inputs.len() == 1;
         let mut errors = FieldErrors::new();
         let mut events = Vec::with_capacity(inputs.len());
@@ -41,9 +49,19 @@ impl Engine {
             } else {
                 format!("events[{i}].")
             };
-            match self.new_event(input, &catalog, now, &prefix, &mut errors) {
-                Some(e) => events.push(e),
-                None => continue,
+            let tenant = scope
+                .tenant_for_new(input.tenant.as_deref())
+                .ok_or(EngineError::NotFound("tenant"))?;
+            // A malformed id is `new_event`'s field error; a well-formed one must exist.
+            if tenancy::validate_id(&tenant).is_ok() && !tenants.knows(self, &tenant).await? {
+                errors.add(
+                    format!("{prefix}tenant"),
+                    format!("no tenant \"{tenant}\"; create it with POST /api/v1/tenants"),
+                );
+            }
+            if let Some(mut e) = self.new_event(input, &catalog, now, &prefix, &mut errors) {
+                e.tenant = tenant;
+                events.push(e);
             }
         }
         errors.into_result()?;
@@ -94,6 +112,9 @@ impl Engine {
                 ),
             );
         }
+        if let Some(Err(e)) = input.tenant.as_deref().map(tenancy::validate_id) {
+            errors.add(format!("{prefix}tenant"), e);
+        }
         if !input.data.is_object() {
             errors.add(format!("{prefix}data"), "must be a JSON object");
         }
@@ -137,6 +158,9 @@ impl Engine {
             .unwrap_or_else(|| "event".into());
         Some(NewEvent {
             id: ids::new_id(ids::EVENT, now),
+            tenant: input
+                .tenant
+                .unwrap_or_else(|| domain::DEFAULT_TENANT.to_string()),
             event_type: input.event_type,
             object,
             source: input.source,
@@ -149,14 +173,44 @@ impl Engine {
         })
     }
 
-    pub async fn get_event(&self, id: &str) -> Result<EventDetail> {
+    pub async fn get_event(&self, scope: &TenantScope, id: &str) -> Result<EventDetail> {
         let event = self
             .store()
             .get_event(id)
             .await?
+            .filter(|e| scope.admits(&e.tenant))
             .ok_or(EngineError::NotFound("event"))?;
         let deliveries = self.store().deliveries_of_event(id).await?;
         Ok(EventDetail { event, deliveries })
+    }
+}
+
+/// The tenants ingest knows: the engine's copy, and one answer from the store for a
+/// tenant missing from it (created a moment ago, perhaps by another instance).
+struct Tenants {
+    known: std::sync::Arc<std::collections::HashSet<String>>,
+    asked: Option<(String, bool)>,
+}
+
+impl Tenants {
+    async fn knows(&mut self, engine: &Engine, tenant: &str) -> Result<bool> {
+        if self.known.contains(tenant) {
+            return Ok(true);
+        }
+        if tenancy::validate_id(tenant).is_err() {
+            return Ok(false);
+        }
+        if let Some((t, found)) = &self.asked {
+            if t == tenant {
+                return Ok(*found);
+            }
+        }
+        let found = engine.store().get_tenant(tenant).await?.is_some();
+        if found {
+            engine.forget_tenants();
+        }
+        self.asked = Some((tenant.to_string(), found));
+        Ok(found)
     }
 }
 

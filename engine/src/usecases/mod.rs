@@ -3,13 +3,14 @@
 //! server functions, which call these and nothing below them.
 pub mod accounts;
 pub mod api_keys;
-pub(crate) mod catalog_cache;
+pub(crate) mod cached;
 pub mod conditions;
 pub mod deliveries;
 pub mod event_types;
 pub mod events;
 pub mod sign_in;
 pub mod signing_secrets;
+pub mod tenants;
 pub mod test_sends;
 pub mod users;
 pub mod webhooks;

@@ -12,6 +12,7 @@ use crate::pipeline::attempt::{self, AttemptPlan, RequestSpec};
 use crate::records::{NewDelivery, NewEvent};
 use crate::rules::outcome::OnFailure;
 use crate::rules::signing;
+use crate::rules::tenancy::TenantScope;
 use domain::{Event, EventType, Format, HeaderInput, SentRequest, TestResult, Trigger};
 
 impl Engine {
@@ -19,11 +20,12 @@ impl Engine {
     /// recorded in the delivery log like any delivery.
     pub async fn send_test(
         &self,
+        scope: &TenantScope,
         webhook_id: &str,
         event_type: &str,
         payload: Option<Value>,
     ) -> Result<TestResult> {
-        let w = self.stored_webhook(webhook_id).await?;
+        let w = self.stored_webhook(scope, webhook_id).await?;
         let catalog = self.store().list_event_types().await?;
         let Some(t) = catalog.iter().find(|t| t.name == event_type) else {
             return Err(EngineError::invalid(
@@ -35,7 +37,8 @@ impl Engine {
             return Err(EngineError::invalid("payload", "must be a JSON object"));
         }
         let now = self.now_ms();
-        let event = example_event(t, payload, now);
+        let mut event = example_event(t, payload, now);
+        event.tenant = w.tenant.clone();
         let delivery = NewDelivery {
             id: ids::new_id(ids::DELIVERY, now),
             webhook_id: w.id.clone(),
@@ -73,11 +76,12 @@ impl Engine {
     /// field-level error asking for its value (`rules::origin`).
     pub async fn validate_for_webhook(
         &self,
+        scope: &TenantScope,
         webhook_id: &str,
         url: &str,
         mut headers: Vec<HeaderInput>,
     ) -> Result<TestResult> {
-        let w = self.stored_webhook(webhook_id).await?;
+        let w = self.stored_webhook(scope, webhook_id).await?;
         if !crate::rules::origin::same_origin(&w.url, url) {
             let mut errors = FieldErrors::new();
             for (i, h) in headers.iter().enumerate() {
@@ -170,6 +174,7 @@ pub(crate) fn example_event(t: &EventType, payload: Option<Value>, now: i64) -> 
     let str_of = |k: &str| ex.get(k).and_then(Value::as_str).map(str::to_string);
     NewEvent {
         id: ids::new_id(ids::EVENT, now),
+        tenant: domain::DEFAULT_TENANT.to_string(),
         event_type: t.name.clone(),
         object: t.object.clone(),
         source: str_of("source"),

@@ -9,6 +9,7 @@ use crate::ids;
 use crate::payload::formats;
 use crate::records::{StoredHeader, StoredWebhook};
 use crate::rules::signing;
+use crate::rules::tenancy::TenantScope;
 use crate::rules::validate as v;
 use crate::usecases::conditions::check_condition_and_redact;
 use domain::{ConditionError, Header, HeaderInput, Health, Page, Webhook, WebhookInput};
@@ -21,6 +22,7 @@ impl Engine {
     pub fn view(&self, w: &StoredWebhook) -> Webhook {
         Webhook {
             id: w.id.clone(),
+            tenant: w.tenant.clone(),
             name: w.name.clone(),
             url: w.url.clone(),
             description: w.description.clone(),
@@ -62,10 +64,21 @@ impl Engine {
         }
     }
 
-    pub async fn create_webhook(&self, input: WebhookInput) -> Result<Webhook> {
+    /// Creates a webhook in the tenant `input` names (or the scope's own, or `default`).
+    pub async fn create_webhook(
+        &self,
+        scope: &TenantScope,
+        mut input: WebhookInput,
+    ) -> Result<Webhook> {
+        let tenant = scope
+            .tenant_for_new(input.tenant.take().as_deref())
+            .ok_or(EngineError::NotFound("tenant"))?;
         let now = self.now_ms();
         let id = ids::new_id(ids::WEBHOOK, now);
         let mut errors = FieldErrors::new();
+        if let Err(EngineError::Invalid(e)) = self.existing_tenant(&tenant, "tenant").await {
+            errors.0.extend(e.0);
+        }
         if input.name.is_none() {
             errors.add("name", "is required");
         }
@@ -80,6 +93,7 @@ impl Engine {
             errors.add("secret", e.to_string());
         }
         let mut w = StoredWebhook::new(id.clone(), self.seal_secret(&id, &secret), now);
+        w.tenant = tenant;
         self.apply_input(&mut w, input, errors).await?;
         self.store().insert_webhook(&w).await?;
         let mut view = self.view(&w);
@@ -87,21 +101,36 @@ impl Engine {
         Ok(view)
     }
 
-    pub async fn get_webhook(&self, id: &str) -> Result<Webhook> {
-        Ok(self.view(&self.stored_webhook(id).await?))
+    pub async fn get_webhook(&self, scope: &TenantScope, id: &str) -> Result<Webhook> {
+        Ok(self.view(&self.stored_webhook(scope, id).await?))
     }
 
-    pub(crate) async fn stored_webhook(&self, id: &str) -> Result<StoredWebhook> {
+    /// The webhook, when it exists in a tenant `scope` reaches; "not found" otherwise, so
+    /// another tenant's ids cannot be told from ids that never existed.
+    pub(crate) async fn stored_webhook(
+        &self,
+        scope: &TenantScope,
+        id: &str,
+    ) -> Result<StoredWebhook> {
         self.store()
             .get_webhook(id)
             .await?
+            .filter(|w| scope.admits(&w.tenant))
             .ok_or(EngineError::NotFound("webhook"))
     }
 
     /// Partial update: only the fields present change.
-    pub async fn update_webhook(&self, id: &str, input: WebhookInput) -> Result<Webhook> {
-        let mut w = self.stored_webhook(id).await?;
+    pub async fn update_webhook(
+        &self,
+        scope: &TenantScope,
+        id: &str,
+        mut input: WebhookInput,
+    ) -> Result<Webhook> {
+        let mut w = self.stored_webhook(scope, id).await?;
         let mut errors = FieldErrors::new();
+        if input.tenant.take().is_some_and(|t| t != w.tenant) {
+            errors.add("tenant", "cannot be changed; a webhook stays in its tenant");
+        }
         if input.secret.is_some() {
             errors.add("secret", "cannot be changed here; use rotate-secret");
         }
@@ -119,8 +148,14 @@ impl Engine {
         Ok(self.view(&w))
     }
 
-    pub async fn set_webhook_active(&self, id: &str, active: bool) -> Result<Webhook> {
+    pub async fn set_webhook_active(
+        &self,
+        scope: &TenantScope,
+        id: &str,
+        active: bool,
+    ) -> Result<Webhook> {
         self.update_webhook(
+            scope,
             id,
             WebhookInput {
                 active: Some(active),
@@ -130,7 +165,8 @@ impl Engine {
         .await
     }
 
-    pub async fn delete_webhook(&self, id: &str) -> Result<()> {
+    pub async fn delete_webhook(&self, scope: &TenantScope, id: &str) -> Result<()> {
+        self.stored_webhook(scope, id).await?;
         if self.store().delete_webhook(id).await? {
             Ok(())
         } else {
@@ -138,10 +174,16 @@ impl Engine {
         }
     }
 
-    pub async fn list_webhooks(&self, limit: u32, cursor: Option<&str>) -> Result<Page<Webhook>> {
+    /// The webhooks of the tenants `scope` reaches, newest first.
+    pub async fn list_webhooks(
+        &self,
+        scope: &TenantScope,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Webhook>> {
         let page = self
             .store()
-            .list_webhooks(limit.clamp(1, 200), cursor)
+            .list_webhooks(scope.only(), limit.clamp(1, 200), cursor)
             .await?;
         Ok(Page {
             data: page.webhooks.iter().map(|w| self.view(w)).collect(),

@@ -365,14 +365,18 @@ impl Harness {
 
     pub async fn create(&self, input: WebhookInput) -> Webhook {
         self.engine
-            .create_webhook(input)
+            .create_webhook(&engine::rules::tenancy::TenantScope::All, input)
             .await
             .expect("webhook created")
     }
 
     /// Ingests one event; returns its id and delivery count.
     pub async fn ingest(&self, e: EventInput) -> Ingested {
-        let mut got = self.engine.ingest(vec![e], None).await.expect("ingest");
+        let mut got = self
+            .engine
+            .ingest(&engine::rules::tenancy::TenantScope::All, vec![e], None)
+            .await
+            .expect("ingest");
         assert!(!got.replayed);
         assert_eq!(got.events.len(), 1);
         got.events.remove(0)
@@ -382,7 +386,7 @@ impl Harness {
     pub async fn delivery_of(&self, event_id: &str) -> Delivery {
         let mut d = self
             .engine
-            .get_event(event_id)
+            .get_event(&engine::rules::tenancy::TenantScope::All, event_id)
             .await
             .expect("event")
             .deliveries;
@@ -398,7 +402,7 @@ impl Harness {
     pub async fn detail(&self, delivery_id: &str) -> DeliveryDetail {
         let mut d = self
             .engine
-            .get_delivery(delivery_id)
+            .get_delivery(&engine::rules::tenancy::TenantScope::All, delivery_id)
             .await
             .expect("delivery");
         d.attempts.sort_by_key(|a| a.attempt);
@@ -406,7 +410,10 @@ impl Harness {
     }
 
     pub async fn webhook(&self, id: &str) -> Webhook {
-        self.engine.get_webhook(id).await.expect("webhook")
+        self.engine
+            .get_webhook(&engine::rules::tenancy::TenantScope::All, id)
+            .await
+            .expect("webhook")
     }
 }
 
@@ -422,6 +429,7 @@ pub fn hook(name: &str, url: &str) -> WebhookInput {
 /// An event input of `event_type` with `data`, nothing else.
 pub fn event(event_type: &str, data: Value) -> EventInput {
     EventInput {
+        tenant: None,
         event_type: event_type.into(),
         object: None,
         data,

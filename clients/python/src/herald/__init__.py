@@ -46,9 +46,11 @@ from .models import (
     Health,
     Ingested,
     Page,
+    PortalLink,
     Redaction,
     RetryPolicy,
     SentRequest,
+    Tenant,
     TestResult,
     Webhook,
 )
@@ -90,9 +92,11 @@ __all__ = [
     "Health",
     "Ingested",
     "Page",
+    "PortalLink",
     "Redaction",
     "RetryPolicy",
     "SentRequest",
+    "Tenant",
     "TestResult",
     "Webhook",
 ]

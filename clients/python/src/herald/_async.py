@@ -10,7 +10,7 @@ import httpx
 from . import _core as core
 from . import errors
 from ._core import HeadersInput, JSONObject, TimeLike
-from .models import ApiKey, Delivery, Event, EventType, Ingested, Page, TestResult, Webhook
+from .models import ApiKey, Delivery, Event, EventType, Ingested, Page, PortalLink, Tenant, TestResult, Webhook
 
 __all__ = ["AsyncHerald"]
 
@@ -64,6 +64,7 @@ class AsyncHerald:
         self.deliveries = Deliveries(self)
         self.event_types = EventTypes(self)
         self.api_keys = ApiKeys(self)
+        self.tenants = Tenants(self)
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -170,6 +171,7 @@ class Events(_Resource):
         severity: Optional[str] = None,
         subject: Optional[JSONObject] = None,
         created: Optional[TimeLike] = None,
+        tenant: Optional[str] = None,
         idempotency_key: Optional[str] = None,
     ) -> Event:
         """Send one event and return it as stored (with the deliveries it fanned out to).
@@ -178,7 +180,8 @@ class Events(_Resource):
         given, and the same on every retry, so a retried send is stored once), then
         ``GET /events/{id}``. If only the read-back fails, the raised error has an
         ``event_id`` attribute: the event *was* stored. Use :meth:`send_batch` for the
-        202 answer alone (one request).
+        202 answer alone (one request). ``tenant`` picks the tenant whose webhooks get it
+        (default: the key's own tenant for a bound key, else ``default``).
         """
         ingested = (
             await self._ingest(
@@ -193,6 +196,7 @@ class Events(_Resource):
                         severity=severity,
                         subject=subject,
                         created=created,
+                        tenant=tenant,
                     )
                 ],
                 idempotency_key,
@@ -212,7 +216,7 @@ class Events(_Resource):
         idempotency_key: Optional[str] = None,
     ) -> List[Ingested]:
         """Send events in one request (at most 1000), each a dict shaped like the API's
-        event (``{"type", "data", "object"?, "project"?, "severity"?, ...}``; ``created``
+        event (``{"type", "data", "tenant"?, "object"?, "project"?, ...}``; ``created``
         may be a datetime). Returns one :class:`Ingested` per event, in order: its id and
         how many deliveries it fanned out to. Retried with one Idempotency-Key."""
         items: Sequence[Mapping[str, Any]] = list(events)
@@ -251,11 +255,14 @@ class Webhooks(_Resource):
         condition: Optional[str] = None,
         redact: Optional[Iterable[Any]] = None,
         secret: Optional[str] = None,
+        tenant: Optional[str] = None,
     ) -> Webhook:
         """Create a webhook. ``event_types`` takes exact names, ``prefix.*`` and ``*``.
         ``headers`` is ``{"X-Team": "ml"}`` or a list of ``{"key", "value",
         "protected"}``/:class:`Header`. ``filters``, ``batch`` and ``retry`` take dicts or
-        the dataclasses. The answer's ``secret`` is shown this once (``whsec_...``)."""
+        the dataclasses. ``tenant`` is the tenant it belongs to, fixed afterwards (default
+        ``default``, or the key's own for a bound key). The answer's ``secret`` is shown
+        this once (``whsec_...``)."""
         body = core.webhook_body(
             name=name,
             url=url,
@@ -274,24 +281,27 @@ class Webhooks(_Resource):
             condition=condition,
             redact=redact,
             secret=secret,
+            tenant=tenant,
         )
         return await self._client._run(core.create_webhook(body))  # type: ignore[no-any-return]
 
-    async def list(self, *, limit: Optional[int] = None) -> AsyncIterator[Webhook]:
-        """Every webhook, newest first, fetching pages of ``limit`` (server default 50,
-        at most 200) as the iteration goes."""
+    async def list(self, *, tenant: Optional[str] = None, limit: Optional[int] = None) -> AsyncIterator[Webhook]:
+        """Every webhook (of ``tenant`` when given), newest first, fetching pages of
+        ``limit`` (server default 50, at most 200) as the iteration goes."""
         cursor: Optional[str] = None
         while True:
-            page = await self.list_page(limit=limit, cursor=cursor)
+            page = await self.list_page(tenant=tenant, limit=limit, cursor=cursor)
             for item in page.data:
                 yield item
             if not page.next_cursor:
                 return
             cursor = page.next_cursor
 
-    async def list_page(self, *, limit: Optional[int] = None, cursor: Optional[str] = None) -> Page[Webhook]:
-        """One page of webhooks."""
-        return await self._client._run(core.list_webhooks(limit, cursor))  # type: ignore[no-any-return]
+    async def list_page(
+        self, *, tenant: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None
+    ) -> Page[Webhook]:
+        """One page of webhooks (of ``tenant`` when given)."""
+        return await self._client._run(core.list_webhooks(limit, cursor, tenant))  # type: ignore[no-any-return]
 
     async def get(self, webhook_id: str) -> Webhook:
         """One webhook (protected header values are ``None``)."""
@@ -466,10 +476,66 @@ class ApiKeys(_Resource):
     async def list(self) -> List[ApiKey]:
         return await self._client._run(core.list_api_keys())  # type: ignore[no-any-return]
 
-    async def create(self, name: str, scope: Optional[str] = None) -> ApiKey:
+    async def create(self, name: str, scope: Optional[str] = None, *, tenant: Optional[str] = None) -> ApiKey:
         """Create a key. ``scope`` is ``"ingest"`` (post events only), ``"manage"`` (the
-        server's default: all but API keys) or ``"admin"``; creating keys needs an admin key."""
-        return await self._client._run(core.create_api_key(name, scope))  # type: ignore[no-any-return]
+        server's default: all but API keys) or ``"admin"``; creating keys needs an admin key.
+        ``tenant`` binds the key to one tenant: it reaches only that tenant's data (404
+        :class:`NotFound` for the rest) and cannot have scope ``admin``."""
+        return await self._client._run(core.create_api_key(name, scope, tenant))  # type: ignore[no-any-return]
 
     async def revoke(self, key_id: str) -> None:
         await self._client._run(core.revoke_api_key(key_id))
+
+
+class Tenants(_Resource):
+    """Tenants (a platform's customers) and links into their portal (docs: tenants.md,
+    portal.md). Creating and deleting tenants needs a key not bound to a tenant."""
+
+    async def create(self, id: str, name: str) -> Tenant:
+        """Create a tenant: ``id`` is your own id for your customer (1-64 of ``A-Z a-z 0-9
+        _ -``, fixed once created; 409 :class:`Conflict` when taken), ``name`` 1-128
+        characters."""
+        return await self._client._run(core.create_tenant(id, name))  # type: ignore[no-any-return]
+
+    async def list(self, *, limit: Optional[int] = None) -> AsyncIterator[Tenant]:
+        """Every tenant, by id, fetching pages of ``limit`` (server default 50, at most
+        200) as the iteration goes. A bound key sees its own tenant only."""
+        cursor: Optional[str] = None
+        while True:
+            page = await self.list_page(limit=limit, cursor=cursor)
+            for item in page.data:
+                yield item
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    async def list_page(self, *, limit: Optional[int] = None, cursor: Optional[str] = None) -> Page[Tenant]:
+        """One page of tenants, by id."""
+        return await self._client._run(core.list_tenants(limit, cursor))  # type: ignore[no-any-return]
+
+    async def get(self, tenant_id: str) -> Tenant:
+        """One tenant, with how many webhooks it has."""
+        return await self._client._run(core.get_tenant(tenant_id))  # type: ignore[no-any-return]
+
+    async def update(self, tenant_id: str, *, name: str) -> Tenant:
+        """Rename a tenant (its id cannot change)."""
+        return await self._client._run(core.update_tenant(tenant_id, name))  # type: ignore[no-any-return]
+
+    async def delete(self, tenant_id: str, *, cascade: bool = False) -> None:
+        """Delete a tenant. While it has webhooks this is a 409 :class:`Conflict` unless
+        ``cascade=True``, which also deletes its webhooks with their deliveries, its
+        events and portal links, and revokes its keys. ``default`` cannot be deleted."""
+        await self._client._run(core.delete_tenant(tenant_id, cascade))
+
+    async def portal_link(
+        self,
+        tenant_id: str,
+        *,
+        expires_in: Optional[int] = None,
+        title: Optional[str] = None,
+        accent: Optional[str] = None,
+    ) -> PortalLink:
+        """A single-use link into the tenant's portal. ``expires_in``: seconds, 60 to
+        86400 (server default 3600); ``title`` replaces "Herald" in the portal's header;
+        ``accent``: ``#rrggbb``. Not retried: each call makes a new link."""
+        return await self._client._run(core.create_portal_link(tenant_id, expires_in, title, accent))  # type: ignore[no-any-return]

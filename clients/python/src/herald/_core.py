@@ -25,6 +25,8 @@ from .models import (
     Ingested,
     Model,
     Page,
+    PortalLink,
+    Tenant,
     TestResult,
     Webhook,
 )
@@ -316,9 +318,11 @@ def event_input(
     severity: Optional[str] = None,
     subject: Optional[JSONObject] = None,
     created: Optional[TimeLike] = None,
+    tenant: Optional[str] = None,
 ) -> Dict[str, Any]:
     return _drop_none(
         {
+            "tenant": tenant,
             "type": type,
             "object": object,
             "data": data,
@@ -400,9 +404,11 @@ def webhook_body(
     condition: Optional[str] = None,
     redact: Optional[Iterable[Any]] = None,
     secret: Optional[str] = None,
+    tenant: Optional[str] = None,
 ) -> Dict[str, Any]:
     return _drop_none(
         {
+            "tenant": tenant,
             "name": name,
             "url": url,
             "description": description,
@@ -424,8 +430,9 @@ def webhook_body(
     )
 
 
-def list_webhooks(limit: Optional[int], cursor: Optional[str]) -> Call:
-    return Call("GET", "/webhooks", params=_drop_none({"limit": limit, "cursor": cursor}), parse=_page(Webhook))
+def list_webhooks(limit: Optional[int], cursor: Optional[str], tenant: Optional[str] = None) -> Call:
+    params = _drop_none({"tenant": tenant, "limit": limit, "cursor": cursor})
+    return Call("GET", "/webhooks", params=params, parse=_page(Webhook))
 
 
 def create_webhook(body: Dict[str, Any]) -> Call:
@@ -523,15 +530,43 @@ def list_api_keys() -> Call:
     return Call("GET", "/api-keys", parse=_many(ApiKey))
 
 
-def create_api_key(name: str, scope: Optional[str] = None) -> Call:
-    body: Dict[str, Any] = {"name": name}
-    if scope is not None:
-        body["scope"] = scope
+def create_api_key(name: str, scope: Optional[str] = None, tenant: Optional[str] = None) -> Call:
+    body = _drop_none({"name": name, "scope": scope, "tenant": tenant})
     return Call("POST", "/api-keys", body=body, has_body=True, parse=_one(ApiKey))
 
 
 def revoke_api_key(key_id: str) -> Call:
     return Call("DELETE", f"/api-keys/{_seg(key_id)}", parse=lambda data, resp: None)
+
+
+def list_tenants(limit: Optional[int], cursor: Optional[str]) -> Call:
+    return Call("GET", "/tenants", params=_drop_none({"limit": limit, "cursor": cursor}), parse=_page(Tenant))
+
+
+def create_tenant(tenant_id: str, name: str) -> Call:
+    return Call("POST", "/tenants", body={"id": tenant_id, "name": name}, has_body=True, parse=_one(Tenant))
+
+
+def get_tenant(tenant_id: str) -> Call:
+    return Call("GET", f"/tenants/{_seg(tenant_id)}", parse=_one(Tenant))
+
+
+def update_tenant(tenant_id: str, name: str) -> Call:
+    return Call("PATCH", f"/tenants/{_seg(tenant_id)}", body={"name": name}, has_body=True, parse=_one(Tenant))
+
+
+def delete_tenant(tenant_id: str, cascade: bool) -> Call:
+    params = {"cascade": "true"} if cascade else None
+    return Call("DELETE", f"/tenants/{_seg(tenant_id)}", params=params, parse=lambda data, resp: None)
+
+
+def create_portal_link(
+    tenant_id: str, expires_in: Optional[int], title: Optional[str], accent: Optional[str]
+) -> Call:
+    body = _drop_none({"expires_in": expires_in, "title": title, "accent": accent})
+    return Call(
+        "POST", f"/tenants/{_seg(tenant_id)}/portal-links", body=body, has_body=True, parse=_one(PortalLink)
+    )
 
 
 def raw_call(

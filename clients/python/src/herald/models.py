@@ -44,6 +44,8 @@ __all__ = [
     "SentRequest",
     "TestResult",
     "ApiKey",
+    "Tenant",
+    "PortalLink",
     "Page",
 ]
 
@@ -185,6 +187,8 @@ class Filters(Model):
 @dataclass
 class Webhook(Model):
     id: str = ""
+    #: The tenant the webhook belongs to (fixed once created); ``default`` unless named.
+    tenant: str = "default"
     name: str = ""
     url: str = ""
     description: str = ""
@@ -289,6 +293,8 @@ class Event(Model):
     """A stored event. ``deliveries`` lists what it fanned out to (from ``GET /events/{id}``)."""
 
     id: str = ""
+    #: The tenant whose webhooks the event fanned out to.
+    tenant: str = "default"
     type: str = ""
     object: str = ""
     #: Unix seconds.
@@ -372,10 +378,39 @@ class ApiKey(Model):
     prefix: str = ""
     #: What the key may do: ``ingest``, ``manage`` or ``admin``.
     scope: str = ""
+    #: The one tenant the key reaches; ``None``: every tenant.
+    tenant: Optional[str] = None
     created_at: str = ""
     last_used_at: Optional[str] = None
     #: The key itself: only in the answer to ``api_keys.create``.
     secret: Optional[str] = field(default=None, repr=False)
+    raw: Dict[str, Any] = _raw()
+
+
+# --- tenants ---------------------------------------------------------------------------
+
+
+@dataclass
+class Tenant(Model):
+    """A platform's customer, with its own webhooks, events and delivery log."""
+
+    #: The platform's own id for its customer (fixed once created).
+    id: str = ""
+    name: str = ""
+    #: How many webhooks the tenant has.
+    webhooks: int = 0
+    created_at: str = ""
+    updated_at: str = ""
+    raw: Dict[str, Any] = _raw()
+
+
+@dataclass
+class PortalLink(Model):
+    """A single-use link into a tenant's portal, valid until ``expires_at``."""
+
+    #: Opens the portal once; a credential until used or expired, so left out of ``repr``.
+    url: str = field(default="", repr=False)
+    expires_at: str = ""
     raw: Dict[str, Any] = _raw()
 
 

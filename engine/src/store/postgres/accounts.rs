@@ -17,7 +17,7 @@ use domain::{ApiKey, EventType, User};
 impl AccountStore for PgStore {
     async fn insert_api_key(&self, key: &NewApiKey<'_>) -> Result<()> {
         sqlx::query(
-            "INSERT INTO api_keys (id, name, prefix, hash, scope, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO api_keys (id, name, prefix, hash, scope, created_at, tenant) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(key.id)
         .bind(key.name)
@@ -25,6 +25,7 @@ impl AccountStore for PgStore {
         .bind(key.hash)
         .bind(key.scope.as_str())
         .bind(key.created_at)
+        .bind(key.tenant)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -35,10 +36,10 @@ impl AccountStore for PgStore {
     /// racing on one key write once).
     async fn use_api_key(&self, hash: &str, now: i64) -> Result<Option<KeyHolder>> {
         let row = sqlx::query(
-            "WITH k AS (SELECT id, scope, last_used_at FROM api_keys WHERE hash = $1 AND revoked_at IS NULL), \
+            "WITH k AS (SELECT id, scope, tenant, last_used_at FROM api_keys WHERE hash = $1 AND revoked_at IS NULL), \
              u AS (UPDATE api_keys a SET last_used_at = $2 FROM k WHERE a.id = k.id \
                    AND (k.last_used_at IS NULL OR $2 - k.last_used_at > 60000)) \
-             SELECT id, scope FROM k",
+             SELECT id, scope, tenant FROM k",
         )
         .bind(hash)
         .bind(now)
@@ -47,6 +48,7 @@ impl AccountStore for PgStore {
         Ok(row.map(|r| KeyHolder {
             id: r.get("id"),
             scope: super::super::rows::scope(r.get("scope")),
+            tenant: r.get("tenant"),
         }))
     }
 
@@ -61,7 +63,7 @@ impl AccountStore for PgStore {
 
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>> {
         let rows = sqlx::query(
-            "SELECT id, name, prefix, scope, created_at, last_used_at FROM api_keys WHERE revoked_at IS NULL \
+            "SELECT id, name, prefix, scope, tenant, created_at, last_used_at FROM api_keys WHERE revoked_at IS NULL \
              ORDER BY created_at DESC, id DESC",
         )
         .fetch_all(&self.pool)
@@ -73,6 +75,7 @@ impl AccountStore for PgStore {
                 name: r.get("name"),
                 prefix: r.get("prefix"),
                 scope: super::super::rows::scope(r.get("scope")),
+                tenant: r.get("tenant"),
                 created_at: rfc3339(r.get("created_at")),
                 last_used_at: r.get::<Option<i64>, _>("last_used_at").map(rfc3339),
             })

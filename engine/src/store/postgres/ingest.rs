@@ -40,8 +40,8 @@ struct Batched<'a> {
 
 /// Events, single-event deliveries and their links in one statement; notifies the work
 /// channel when `notify`. Either list may be empty.
-const INSERT_SQL: &str = "WITH e AS (INSERT INTO events (id, type, object, source, project, severity, subject, data, metadata, created, ingested_at) \
-    SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int8[], $11::int8[])), \
+const INSERT_SQL: &str = "WITH e AS (INSERT INTO events (id, type, object, source, project, severity, subject, data, metadata, created, ingested_at, tenant) \
+    SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int8[], $11::int8[], $21::text[])), \
   d AS (INSERT INTO deliveries (id, webhook_id, event_type, status, due_at, next_attempt_at, batch_open, created_at, updated_at, lease_token) \
     SELECT v.id, v.wh, v.et, CASE WHEN v.tok IS NULL THEN 'pending' ELSE 'delivering' END, COALESCE(v.until, v.now), v.now, FALSE, v.now, v.now, v.tok \
     FROM UNNEST($12::text[], $13::text[], $14::text[], $15::int8[], $16::text[], $17::int8[]) AS v(id, wh, et, now, tok, until)), \
@@ -133,7 +133,13 @@ async fn insert_rows(
                 .collect::<Vec<_>>(),
         )
         .bind(WORK_CHANNEL)
-        .bind(notify);
+        .bind(notify)
+        .bind(
+            events
+                .iter()
+                .map(|(e, _)| e.tenant.as_str())
+                .collect::<Vec<_>>(),
+        );
     q.execute(conn).await?;
     Ok(())
 }

@@ -16,7 +16,7 @@ use crate::store::{AttemptPoint, LogStore};
 use domain::{Attempt, Delivery, DeliveryQuery, DeliveryStatus, Event, Page};
 
 const EVENT_COLUMNS: &str =
-    "e.id, e.type, e.object, e.source, e.project, e.severity, e.subject, e.data, e.metadata, e.created";
+    "e.id, e.tenant, e.type, e.object, e.source, e.project, e.severity, e.subject, e.data, e.metadata, e.created";
 
 impl PgStore {
     async fn event_ids_of(&self, ids: &[String]) -> Result<HashMap<String, Vec<String>>> {

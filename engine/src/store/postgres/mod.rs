@@ -15,6 +15,7 @@ mod logs;
 mod purge;
 mod queue;
 mod record;
+mod tenants;
 mod webhooks;
 
 use std::str::FromStr;

@@ -109,8 +109,8 @@ impl QueueStore for PgStore {
         lease_until: i64,
     ) -> Result<()> {
         sqlx::query(
-            "WITH e AS (INSERT INTO events (id, type, object, source, project, severity, subject, data, metadata, created, ingested_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)), \
+            "WITH e AS (INSERT INTO events (id, type, object, source, project, severity, subject, data, metadata, created, ingested_at, tenant) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $16)), \
              d AS (INSERT INTO deliveries (id, webhook_id, event_type, status, due_at, next_attempt_at, batch_open, created_at, updated_at, lease_token) \
                VALUES ($12, $13, $2, 'delivering', $14, $14, FALSE, $11, $11, $15)) \
              INSERT INTO delivery_events (delivery_id, position, event_id) VALUES ($12, 0, $1)",
@@ -130,6 +130,7 @@ impl QueueStore for PgStore {
         .bind(&delivery.webhook_id)
         .bind(lease_until)
         .bind(lease_token)
+        .bind(&event.tenant)
         .execute(&self.pool)
         .await?;
         Ok(())

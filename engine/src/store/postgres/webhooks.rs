@@ -71,9 +71,9 @@ impl PgStore {
 impl WebhookStore for PgStore {
     async fn insert_webhook(&self, w: &StoredWebhook) -> Result<()> {
         let sql = format!(
-            "INSERT INTO webhooks ({}, id, last_success_at, last_failure_at, created_at, updated_at) VALUES ({})",
+            "INSERT INTO webhooks ({}, id, last_success_at, last_failure_at, created_at, updated_at, tenant) VALUES ({})",
             EDITABLE.join(", "),
-            params(1, EDITABLE.len() + 5)
+            params(1, EDITABLE.len() + 6)
         );
         bind_editable(sqlx::query(&sql), w)
             .bind(&w.id)
@@ -81,6 +81,7 @@ impl WebhookStore for PgStore {
             .bind(w.last_failure_at)
             .bind(w.created_at)
             .bind(w.updated_at)
+            .bind(&w.tenant)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -136,18 +137,24 @@ impl WebhookStore for PgStore {
     }
 
     /// Newest first; `cursor` continues a previous page.
-    async fn list_webhooks(&self, limit: u32, cursor: Option<&str>) -> Result<WebhookPage> {
+    async fn list_webhooks(
+        &self,
+        tenant: Option<&str>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<WebhookPage> {
         let (t, id) = cursor
             .and_then(decode_cursor)
             .unwrap_or((i64::MAX, String::new()));
         let sql = format!(
-            "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE (created_at, id) < ($1, $2) \
+            "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE ($4::text IS NULL OR tenant = $4) AND (created_at, id) < ($1, $2) \
              ORDER BY created_at DESC, id DESC LIMIT $3"
         );
         let rows = sqlx::query_as(&sql)
             .bind(t)
             .bind(&id)
             .bind(limit as i64 + 1)
+            .bind(tenant)
             .fetch_all(&self.pool)
             .await?;
         let mut list = rows_to_webhooks(rows)?;

@@ -17,7 +17,7 @@ use domain::{ApiKey, EventType, User};
 impl AccountStore for SqliteStore {
     async fn insert_api_key(&self, key: &NewApiKey<'_>) -> Result<()> {
         sqlx::query(
-            "INSERT INTO api_keys (id, name, prefix, hash, scope, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO api_keys (id, name, prefix, hash, scope, created_at, tenant) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(key.id)
         .bind(key.name)
@@ -25,6 +25,7 @@ impl AccountStore for SqliteStore {
         .bind(key.hash)
         .bind(key.scope.as_str())
         .bind(key.created_at)
+        .bind(key.tenant)
         .execute(&self.write)
         .await?;
         Ok(())
@@ -33,7 +34,7 @@ impl AccountStore for SqliteStore {
     /// The key id for a live key with this hash, marking it used.
     async fn use_api_key(&self, hash: &str, now: i64) -> Result<Option<KeyHolder>> {
         let row = sqlx::query(
-            "SELECT id, scope, last_used_at FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
+            "SELECT id, scope, tenant, last_used_at FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
         )
         .bind(hash)
         .fetch_optional(&self.read)
@@ -50,7 +51,11 @@ impl AccountStore for SqliteStore {
                 .await?;
         }
         let scope = super::super::rows::scope(row.get("scope"));
-        Ok(Some(KeyHolder { id, scope }))
+        Ok(Some(KeyHolder {
+            id,
+            scope,
+            tenant: row.get("tenant"),
+        }))
     }
 
     async fn api_key_exists(&self, hash: &str) -> Result<bool> {
@@ -65,7 +70,7 @@ impl AccountStore for SqliteStore {
 
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>> {
         let rows = sqlx::query(
-            "SELECT id, name, prefix, scope, created_at, last_used_at FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at DESC, id DESC",
+            "SELECT id, name, prefix, scope, tenant, created_at, last_used_at FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at DESC, id DESC",
         )
         .fetch_all(&self.write)
         .await?;
@@ -76,6 +81,7 @@ impl AccountStore for SqliteStore {
                 name: r.get("name"),
                 prefix: r.get("prefix"),
                 scope: super::super::rows::scope(r.get("scope")),
+                tenant: r.get("tenant"),
                 created_at: rfc3339(r.get("created_at")),
                 last_used_at: r.get::<Option<i64>, _>("last_used_at").map(rfc3339),
             })

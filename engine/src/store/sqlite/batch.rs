@@ -40,9 +40,9 @@ type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArgume
 
 fn events_sql(n: usize) -> String {
     format!(
-        "INSERT INTO events (id, type, object, source, project, severity, subject, data, metadata, created, ingested_at) \
+        "INSERT INTO events (id, type, object, source, project, severity, subject, data, metadata, created, ingested_at, tenant) \
          VALUES {}",
-        marks(n, 11)
+        marks(n, 12)
     )
 }
 
@@ -59,7 +59,8 @@ fn bind_events<'q>(mut q: Query<'q>, chunk: &'q [(&NewEvent, i64)]) -> Result<Qu
             .bind(serde_json::to_string(&e.data)?)
             .bind(e.metadata.as_ref().map(serde_json::to_string).transpose()?)
             .bind(e.created_ms)
-            .bind(*now);
+            .bind(*now)
+            .bind(&e.tenant);
     }
     Ok(q)
 }

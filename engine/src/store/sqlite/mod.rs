@@ -11,6 +11,7 @@ mod health;
 mod logs;
 mod purge;
 mod queue;
+mod tenants;
 mod webhooks;
 
 use std::str::FromStr;

@@ -58,9 +58,9 @@ impl SqliteStore {
 impl WebhookStore for SqliteStore {
     async fn insert_webhook(&self, w: &StoredWebhook) -> Result<()> {
         let columns = EDITABLE.join(", ");
-        let marks = vec!["?"; EDITABLE.len() + 5].join(", ");
+        let marks = vec!["?"; EDITABLE.len() + 6].join(", ");
         let sql = format!(
-            "INSERT INTO webhooks ({columns}, id, last_success_at, last_failure_at, created_at, updated_at) \
+            "INSERT INTO webhooks ({columns}, id, last_success_at, last_failure_at, created_at, updated_at, tenant) \
              VALUES ({marks})"
         );
         bind_editable(sqlx::query(&sql), w)
@@ -69,6 +69,7 @@ impl WebhookStore for SqliteStore {
             .bind(w.last_failure_at)
             .bind(w.created_at)
             .bind(w.updated_at)
+            .bind(&w.tenant)
             .execute(&self.write)
             .await?;
         Ok(())
@@ -129,16 +130,22 @@ impl WebhookStore for SqliteStore {
     }
 
     /// Newest first; `cursor` continues a previous page.
-    async fn list_webhooks(&self, limit: u32, cursor: Option<&str>) -> Result<WebhookPage> {
+    async fn list_webhooks(
+        &self,
+        tenant: Option<&str>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<WebhookPage> {
         // Row-value comparison: everything older than the cursor (all rows without one).
         let (t, id) = cursor
             .and_then(decode_cursor)
             .unwrap_or((i64::MAX, String::new()));
         let sql = format!(
-            "SELECT {COLUMNS} FROM webhooks WHERE (created_at, id) < (?, ?) \
-             ORDER BY created_at DESC, id DESC LIMIT ?"
+            "SELECT {COLUMNS} FROM webhooks WHERE (?1 IS NULL OR tenant = ?1) AND (created_at, id) < (?2, ?3) \
+             ORDER BY created_at DESC, id DESC LIMIT ?4"
         );
         let rows: Vec<WebhookRow> = sqlx::query_as(&sql)
+            .bind(tenant)
             .bind(t)
             .bind(&id)
             .bind(limit as i64 + 1)

@@ -61,7 +61,7 @@ impl Engine {
             .store()
             .change_user(name, UserChange::Role(role), self.now_ms())
             .await?;
-        self.changed(changed, "role")?;
+        outcome(changed, "role")?;
         self.user(name).await
     }
 
@@ -72,7 +72,7 @@ impl Engine {
             .store()
             .change_user(name, UserChange::Remove, self.now_ms())
             .await?;
-        self.changed(changed, "name")
+        outcome(changed, "name")
     }
 
     /// Replaces the user's password with a new setup token and ends their sessions.
@@ -100,22 +100,23 @@ impl Engine {
             .ok_or(EngineError::NotFound("user"))
     }
 
-    fn changed(&self, changed: UserChanged, field: &str) -> Result<()> {
-        match changed {
-            UserChanged::Done => Ok(()),
-            UserChanged::NoSuchUser => Err(EngineError::NotFound("user")),
-            UserChanged::LastAdmin => Err(EngineError::invalid(
-                field,
-                "the last admin must stay an admin: make another user admin first",
-            )),
-        }
-    }
-
     async fn user_setup(&self, name: &str, token: String, expires_at: i64) -> Result<UserSetup> {
         Ok(UserSetup {
             user: self.user(name).await?,
             setup_token: token,
             expires_at: crate::clock::rfc3339(expires_at),
         })
+    }
+}
+
+/// What a [`UserChanged`] means to the caller; the last admin is a field error on `field`.
+fn outcome(changed: UserChanged, field: &str) -> Result<()> {
+    match changed {
+        UserChanged::Done => Ok(()),
+        UserChanged::NoSuchUser => Err(EngineError::NotFound("user")),
+        UserChanged::LastAdmin => Err(EngineError::invalid(
+            field,
+            "the last admin must stay an admin: make another user admin first",
+        )),
     }
 }

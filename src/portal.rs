@@ -100,6 +100,37 @@ pub async fn open(
     }
 }
 
+/// `GET /portal-look.css`: a portal session's accent colour as CSS variables (the CSP
+/// allows stylesheets from Herald only, no inline styles). The colour was checked to be
+/// `#rrggbb` when the link was made (`engine::rules::tenancy::validate_accent`).
+pub async fn look_css(
+    State(engine): State<engine::Engine>,
+    session: tower_sessions::Session,
+) -> Response {
+    let portal = app::server::tenancy::session_portal(&session, engine.now_ms())
+        .await
+        .ok()
+        .flatten();
+    let accent = portal
+        .and_then(|p| p.look.accent)
+        .filter(|a| engine::rules::tenancy::validate_accent(a).is_ok());
+    let css = match accent {
+        Some(a) => format!(
+            ":root {{ --accent: {a}; --accent-strong: {a}; --focus: {a}; }}\n\
+             .topbar.portal {{ border-bottom: 3px solid {a}; }}\n"
+        ),
+        None => String::new(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        css,
+    )
+        .into_response()
+}
+
 fn expired() -> Response {
     let mut res = (
         StatusCode::NOT_FOUND,

@@ -219,6 +219,10 @@ pub async fn router(
             "/portal/{token}",
             get(crate::portal::open).with_state(engine.clone()),
         )
+        .route(
+            "/portal-look.css",
+            get(crate::portal::look_css).with_state(engine.clone()),
+        )
         .leptos_routes_with_context(&state, routes, provide.clone(), {
             let options = leptos_options.clone();
             move || app::shell(options.clone())

@@ -3,7 +3,9 @@
 //! needs; a viewer's call to every mutating one is refused with 403 and changes nothing;
 //! an editor edits webhooks but not API keys or users; an admin does everything; a new
 //! user signs in with their setup token; a reset, a removal or a password change ends the
-//! user's sessions, and a new role counts at the next call.
+//! user's sessions, and a new role counts at the next call. A portal session
+//! (docs/portal.md) acts on its own tenant only: every id of another tenant is not
+//! found, Settings and the tenant switcher are refused.
 mod common;
 
 use app::api::{deliveries as d, keys as k, users as u, webhooks as w};
@@ -43,6 +45,8 @@ fn classified() -> Vec<(&'static str, Needs)> {
         (d::ListDeliveries::PATH, Session),
         (d::GetDelivery::PATH, Session),
         (k::RetentionSetting::PATH, Session),
+        (a::SwitcherTenants::PATH, Session),
+        (a::SwitchTenant::PATH, Session),
         (w::SaveWebhook::PATH, Edit),
         (w::SetActive::PATH, Edit),
         (w::DeleteWebhook::PATH, Edit),
@@ -394,7 +398,7 @@ async fn a_new_user_signs_in_with_the_setup_token_and_chooses_a_password() {
     assert_eq!(status, 200);
     assert_eq!(
         serde_json::from_str::<Value>(&me).unwrap(),
-        json!({"name": "nora", "role": "viewer"})
+        json!({"name": "nora", "role": "viewer", "tenant": "default", "portal": null})
     );
     assert!(!app.engine.user("nora").await.unwrap().setup_pending);
     let again = console::login(&nora.client, &app.base, "nora", &setup.setup_token).await;
@@ -447,4 +451,116 @@ async fn reset_removal_and_password_change_end_the_users_sessions_and_roles_coun
     app.engine.remove_user("pat").await.unwrap();
     assert_eq!(third.call(w::ListWebhooks::PATH, "").await.0, 401);
     assert_ne!(third.page("/").await, 200);
+}
+
+/// A browser that opened a portal link to `tenant` (created here with one webhook).
+async fn portal(app: &TestApp, tenant: &str) -> (Browser, String) {
+    let (s, _) = app
+        .json(
+            app.post("/tenants")
+                .json(&json!({"id": tenant, "name": "Acme"})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let rx = receiver(200).await;
+    let own = app.webhook(&rx.url, json!({"tenant": tenant})).await;
+    let (s, link) = app
+        .json(
+            app.post(&format!("/tenants/{tenant}/portal-links"))
+                .json(&json!({})),
+        )
+        .await;
+    assert_eq!(s, 201, "{link}");
+    let client = console::client();
+    let res = client
+        .get(link["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let cookie = console::session_cookie(&res).expect("a portal session");
+    (
+        Browser::new(client, cookie, app),
+        own["id"].as_str().unwrap().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn a_portal_session_finds_nothing_of_another_tenant_and_no_settings() {
+    let app = spawn_app(&[]).await;
+    // The fixture's webhook, delivery, key and user are the default tenant's and the
+    // platform's: outside the portal's tenant.
+    let f = fixture(&app).await;
+    let (acme, own) = portal(&app, "acme").await;
+    let before = state(&app, &f).await;
+    for (path, body) in mutating(&f) {
+        if path == w::SaveWebhook::PATH && body.contains("webhook[id]=&") {
+            continue; // creating is allowed: in the portal's own tenant, checked below
+        }
+        let (status, text) = acme.call(path, &body).await;
+        let admin = [
+            k::CreateApiKey::PATH,
+            k::RevokeApiKey::PATH,
+            u::CreateUser::PATH,
+            u::SetUserRole::PATH,
+            u::ResetUser::PATH,
+            u::RemoveUser::PATH,
+        ];
+        // Refused as a user's or an admin's; another tenant's ids are simply not found;
+        // the draft is the session's own (none).
+        let want = match path {
+            p if admin.contains(&p) => 403,
+            p if p == w::TakeWebhookDraft::PATH => 200,
+            _ => 404,
+        };
+        assert_eq!(status, want, "{path}: {text}");
+        assert!(!text.contains(&f.secret), "{path} revealed the secret");
+    }
+    for (path, body) in [
+        (d::WebhookDetail::PATH, format!("id={}", f.wid)),
+        (w::GetWebhook::PATH, format!("id={}&for_edit=false", f.wid)),
+        (d::GetDelivery::PATH, format!("id={}", f.delivery)),
+        (
+            d::ListDeliveries::PATH,
+            format!("webhook_id={}&status=&event_type=&cursor=", f.wid),
+        ),
+    ] {
+        let (status, text) = acme.call(path, &body).await;
+        assert_eq!(status, 404, "{path}: {text}");
+    }
+    for (path, body) in [
+        (k::ListApiKeys::PATH, String::new()),
+        (u::ListUsers::PATH, String::new()),
+        (k::RetentionSetting::PATH, String::new()),
+        (
+            a::ChangePassword::PATH,
+            "current=x&new_password=long-enough-pw&confirm=long-enough-pw".into(),
+        ),
+        (a::SwitchTenant::PATH, "tenant=default".into()),
+    ] {
+        let (status, text) = acme.call(path, &body).await;
+        assert_eq!(status, 403, "{path}: {text}");
+    }
+    assert_eq!(
+        state(&app, &f).await,
+        before,
+        "nothing outside acme changed"
+    );
+
+    // Its own tenant: listed alone, readable, its secret revealed, and a new webhook is
+    // created in acme.
+    let (s, list) = acme.call(w::ListWebhooks::PATH, "").await;
+    assert_eq!(s, 200, "{list}");
+    assert!(list.contains(&own) && !list.contains(&f.wid), "{list}");
+    let (s, _) = acme.call(d::RevealSecret::PATH, &format!("id={own}")).await;
+    assert_eq!(s, 200);
+    let create = mutating(&f)
+        .into_iter()
+        .find(|(p, b)| *p == w::SaveWebhook::PATH && b.contains("webhook[id]=&"))
+        .unwrap();
+    let (s, text) = acme.call(create.0, &create.1).await;
+    assert_eq!(s, 200, "{text}");
+    let (_, listed) = app.json(app.get("/webhooks?tenant=acme")).await;
+    assert_eq!(listed["data"].as_array().unwrap().len(), 2, "{listed}");
+    assert_eq!(acme.page("/").await, 200);
 }

@@ -285,7 +285,7 @@ async fn events_reach_their_tenant_and_a_bound_key_finds_nothing_of_another() {
 
 #[tokio::test]
 async fn a_portal_link_opens_a_session_once() {
-    let app = spawn_app(&[]).await;
+    let app = spawn_app(&["--portal-frame-ancestors", "http://127.0.0.1:9"]).await;
     tenant(&app, "acme").await;
     let (s, link) = app
         .json(
@@ -319,6 +319,47 @@ async fn a_portal_link_opens_a_session_once() {
         200,
         "the portal session opens the console"
     );
+    // Portal pages may be framed by the configured site, and carry the link's accent.
+    let page = browser
+        .get(format!("{}/", app.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.ends_with("frame-ancestors http://127.0.0.1:9"), "{csp}");
+    assert!(page.headers().get("x-frame-options").is_none());
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Acme Evals"), "the portal's title");
+    assert!(
+        !html.contains("href=\"/settings\""),
+        "no Settings in the portal"
+    );
+    let css = browser
+        .get(format!("{}/portal-look.css", app.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(css.contains("--accent: #1f6feb"), "{css}");
+    // A user's console is never framed, whatever the setting says.
+    let (user, user_cookie) = console_session(&app).await;
+    let page = user
+        .get(format!("{}/", app.base))
+        .header("cookie", &user_cookie)
+        .send()
+        .await
+        .unwrap();
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.ends_with("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("href=\"/settings\""), "a user has Settings");
+    assert!(html.contains("tenant-switch"), "and the tenant switcher");
+
     let again = browser.get(url).send().await.unwrap();
     assert_eq!(again.status(), 404, "the link works once");
     assert!(console::session_cookie(&again).is_none());
@@ -327,4 +368,48 @@ async fn a_portal_link_opens_a_session_once() {
         303,
         "without a session the console still asks to sign in"
     );
+}
+
+#[tokio::test]
+async fn cross_site_portal_cookies_need_an_https_public_url() {
+    use clap::Parser;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/herald.db", dir.path().display());
+    let start = |public: &'static str| {
+        let db = db.clone();
+        async move {
+            let cli = herald::config::Cli::parse_from([
+                "herald",
+                "--database-url",
+                &db,
+                "--addr",
+                "127.0.0.1:0",
+                "--portal-cookies",
+                "cross-site",
+                "--public-url",
+                public,
+                "--admin-password",
+                ADMIN_PASSWORD,
+            ]);
+            herald::application::Application::build(cli.config).await
+        }
+    };
+    let refused = start("http://herald.example").await;
+    let err = refused.err().expect("refused over http").to_string();
+    assert!(err.contains("HERALD_PORTAL_COOKIES"), "{err}");
+    let app = start("https://herald.example")
+        .await
+        .expect("starts over https");
+    // Session cookies are then SameSite=None; Secure; Partitioned.
+    let base = format!("http://{}", app.local_addr());
+    let (stop, mut stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(app.run_until_stopped(async move {
+        let _ = stop_rx.changed().await;
+    }));
+    let res = console::login(&console::client(), &base, "admin", ADMIN_PASSWORD).await;
+    let line = console::session_cookie_line(&res).expect("a session cookie");
+    for part in ["SameSite=None", "Secure", "Partitioned", "HttpOnly"] {
+        assert!(line.contains(part), "{part}: {line}");
+    }
+    let _ = stop.send(true);
 }

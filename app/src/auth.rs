@@ -21,8 +21,14 @@ pub enum SignInStep {
 /// checks every call again, `server::access`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedInUser {
+    /// The user's name; for a portal session, the tenant's id.
     pub name: String,
+    /// A portal session acts as an editor of its own tenant.
     pub role: domain::Role,
+    /// The tenant the webhook list shows and new webhooks go to (docs/tenants.md#console).
+    pub tenant: String,
+    /// Set for a session opened with a portal link (docs/portal.md).
+    pub portal: Option<domain::PortalLook>,
 }
 
 impl SignedInUser {
@@ -31,17 +37,58 @@ impl SignedInUser {
         self.role != domain::Role::Viewer
     }
     pub fn is_admin(&self) -> bool {
-        self.role == domain::Role::Admin
+        self.role == domain::Role::Admin && self.portal.is_none()
+    }
+    /// A user's session: Settings and the tenant switcher; not a portal's.
+    pub fn is_user(&self) -> bool {
+        self.portal.is_none()
     }
 }
 
-/// The signed-in user, or `None`.
+/// The signed-in user (or portal session), or `None`.
 #[server(prefix = "/console-api")]
 pub async fn current_user() -> Result<Option<SignedInUser>, ConsoleError> {
-    use crate::server::{access, Principal};
+    use crate::server::{access, tenancy, Principal};
+    let tenant = tenancy::current_tenant().await?;
     Ok(access::current().await?.map(|p| match p {
-        Principal::User { name, role } => SignedInUser { name, role },
+        Principal::User { name, role } => SignedInUser {
+            name,
+            role,
+            tenant,
+            portal: None,
+        },
+        Principal::Portal(p) => SignedInUser {
+            name: p.tenant.clone(),
+            role: domain::Role::Editor,
+            tenant: p.tenant,
+            portal: Some(p.look),
+        },
     }))
+}
+
+/// The tenants a user may switch between, by id (a portal session: none).
+#[server(prefix = "/console-api")]
+pub async fn switcher_tenants() -> Result<Vec<(String, String)>, ConsoleError> {
+    use crate::server::{access::require_user, engine, tenancy, Need};
+    use engine::rules::tenancy::TenantScope;
+    if tenancy::portal().await?.is_some() {
+        return Ok(vec![]);
+    }
+    require_user(Need::Read).await?;
+    let page = engine()?.list_tenants(&TenantScope::All, 100, None).await?;
+    Ok(page.data.into_iter().map(|t| (t.id, t.name)).collect())
+}
+
+/// Picks the tenant the webhook list shows (a user's session only), and goes there.
+#[server(prefix = "/console-api")]
+pub async fn switch_tenant(tenant: String) -> Result<(), ConsoleError> {
+    use crate::server::{access::require_user, engine, tenancy, Need};
+    use engine::rules::tenancy::TenantScope;
+    require_user(Need::Read).await?;
+    engine()?.get_tenant(&TenantScope::All, &tenant).await?;
+    tenancy::switch_tenant(&tenant).await?;
+    leptos_axum::redirect("/");
+    Ok(())
 }
 
 #[server(prefix = "/console-api")]
@@ -120,10 +167,10 @@ pub async fn change_password(
     new_password: String,
     confirm: String,
 ) -> Result<(), ConsoleError> {
-    use crate::server::access::{keep_after_password_change, require, Need, Principal};
+    use crate::server::access::{keep_after_password_change, require_user, Need};
     use crate::server::{client_address, engine};
     use engine::usecases::sign_in::{LoginAttempt, LoginOutcome};
-    let Principal::User { name: user, .. } = require(Need::Read).await?;
+    let (user, _) = require_user(Need::Read).await?;
     let engine = engine()?;
     let attempt = LoginAttempt {
         username: &user,

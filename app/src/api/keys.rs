@@ -40,7 +40,7 @@ pub async fn revoke_api_key(id: String) -> Result<(), ConsoleError> {
 /// How long events, finished deliveries and attempts are kept (`HERALD_RETENTION`).
 #[server(prefix = "/console-api")]
 pub async fn retention_setting() -> Result<String, ConsoleError> {
-    use crate::server::{engine, require, Need};
-    require(Need::Read).await?;
+    use crate::server::{access::require_user, engine, Need};
+    require_user(Need::Read).await?;
     Ok(engine()?.retention().label())
 }

@@ -18,7 +18,7 @@ pub mod webhooks;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
-use crate::auth::{current_user, Logout, SignedInUser};
+use crate::auth::{current_user, switcher_tenants, Logout, SignedInUser, SwitchTenant};
 use crate::error::ConsoleError;
 
 /// The signed-in user, read once by the layout and shared with the pages.
@@ -50,7 +50,43 @@ pub fn SignedIn() -> impl IntoView {
 
 #[component]
 fn TopBar(me: SignedInUser) -> impl IntoView {
+    match me.portal.clone() {
+        Some(look) => view! { <PortalBar tenant=me.tenant look/> }.into_any(),
+        None => view! { <UserBar me/> }.into_any(),
+    }
+}
+
+/// A portal session's header (docs/portal.md#look): the platform's title and accent
+/// colour (a stylesheet of the session's own, as the CSP allows no inline styles), the
+/// tenant, no Settings.
+#[component]
+fn PortalBar(tenant: String, look: domain::PortalLook) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
+    let title = look.title.clone().unwrap_or_else(|| "Webhooks".to_string());
+    view! {
+        <leptos_meta::Title text=title.clone()/>
+        {look.accent.is_some().then(|| view! { <leptos_meta::Stylesheet id="portal-look" href="/portal-look.css"/> })}
+        <header class="topbar portal">
+            <a class="skip" href="#main">"Skip to content"</a>
+            <A href="/" attr:class="brand">{title}</A>
+            <nav aria-label="Main">
+                <A href="/" exact=true>"Webhooks"</A>
+            </nav>
+            <div class="who">
+                <span class="muted">"Workspace " <strong class="who-name">{tenant}</strong></span>
+                <ActionForm action=logout attr:class="inline">
+                    <button type="submit" class="btn ghost small">"Sign out"</button>
+                </ActionForm>
+            </div>
+        </header>
+    }
+    .into_any()
+}
+
+#[component]
+fn UserBar(me: SignedInUser) -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    let current = me.tenant.clone();
     view! {
         <header class="topbar">
             <a class="skip" href="#main">"Skip to content"</a>
@@ -62,6 +98,7 @@ fn TopBar(me: SignedInUser) -> impl IntoView {
                 <A href="/" exact=true>"Webhooks"</A>
                 <A href="/settings">"Settings"</A>
             </nav>
+            <TenantSwitcher current/>
             <div class="who">
                 <span class="muted">
                     "Signed in as " <strong class="who-name">{me.name}</strong>
@@ -72,6 +109,33 @@ fn TopBar(me: SignedInUser) -> impl IntoView {
                 </ActionForm>
             </div>
         </header>
+    }
+    .into_any()
+}
+
+/// The tenant switcher (docs/tenants.md#console): which tenant the webhook list shows and
+/// new webhooks go to. A form with a text field suggesting the tenants, so it works
+/// without JavaScript and with more tenants than a menu could hold.
+#[component]
+fn TenantSwitcher(current: String) -> impl IntoView {
+    let switch = ServerAction::<SwitchTenant>::new();
+    let tenants = Resource::new(|| (), |_| switcher_tenants());
+    view! {
+        <ActionForm action=switch attr:class="inline tenant-switcher">
+            <label for="tenant-switch" class="muted">"Tenant"</label>
+            <input id="tenant-switch" name="tenant" list="tenant-options" required
+                autocomplete="off" size="14" value=current/>
+            <datalist id="tenant-options">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        tenants.await.unwrap_or_default().into_iter().map(|(id, name)| view! {
+                            <option value=id.clone()>{name}</option>
+                        }).collect_view()
+                    })}
+                </Suspense>
+            </datalist>
+            <button type="submit" class="btn ghost small">"Switch"</button>
+        </ActionForm>
     }
     .into_any()
 }

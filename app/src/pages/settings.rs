@@ -39,6 +39,16 @@ pub fn SettingsPage() -> impl IntoView {
         move || user_actions.version(),
         move |_| for_admin(me, list_users()),
     );
+    let retention = Resource::new(
+        || (),
+        move |_| async move {
+            if allows(me, SignedInUser::is_user).await {
+                retention_setting().await
+            } else {
+                Err(ConsoleError::Forbidden)
+            }
+        },
+    );
     view! {
         <Title text="Settings · Herald"/>
         <div class="page-head">
@@ -48,8 +58,14 @@ pub fn SettingsPage() -> impl IntoView {
             <KeysCard keys create revoke/>
             <UsersCard users actions=user_actions/>
         </Permitted>
-        <PasswordCard/>
-        <RetentionCard/>
+        // A portal session has no Settings (docs/portal.md): its server functions refuse.
+        <Permitted
+            when=SignedInUser::is_user
+            fallback=|| view! { <p class="alert error" role="alert">"Settings are not part of the portal."</p> }
+        >
+            <PasswordCard/>
+            <RetentionCard retention/>
+        </Permitted>
     }
     .into_any()
 }
@@ -127,8 +143,7 @@ fn KeysCard(
 
 /// The retention is set where Herald starts (`HERALD_RETENTION`), so it is shown, not edited.
 #[component]
-fn RetentionCard() -> impl IntoView {
-    let retention = Resource::new(|| (), |_| retention_setting());
+fn RetentionCard(retention: Resource<Result<String, ConsoleError>>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="retention-title">
             <h2 id="retention-title">"Data retention"</h2>

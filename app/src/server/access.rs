@@ -10,6 +10,7 @@ pub use engine::rules::roles::Need;
 use engine::Engine;
 use tower_sessions::Session;
 
+use super::tenancy::{session_portal, PortalSession};
 use super::{engine, session, session_error};
 use crate::error::ConsoleError;
 
@@ -28,20 +29,35 @@ pub(crate) const SIGNED_IN_AT: &str = "signed_in_at";
 pub enum Principal {
     /// A console user, signed in with their password.
     User { name: String, role: Role },
+    /// A session opened with a portal link (docs/portal.md): one tenant's webhooks and
+    /// deliveries, read and changed; nothing of Settings.
+    Portal(PortalSession),
 }
 
 impl Principal {
-    /// Who a test send counts against (`HERALD_TEST_RATE_LIMIT` is per user or key).
+    /// Who a test send counts against (`HERALD_TEST_RATE_LIMIT` is per user or key; a
+    /// tenant's portal sessions count together).
     pub fn rate_key(&self) -> String {
         match self {
             Principal::User { name, .. } => format!("console:{name}"),
+            Principal::Portal(p) => format!("portal:{}", p.tenant),
         }
     }
 
     fn may(&self, need: Need) -> bool {
         match self {
             Principal::User { role, .. } => allows(*role, need),
+            Principal::Portal(_) => need != Need::Admin,
         }
+    }
+}
+
+/// The signed-in user (their name and role), or `Forbidden` for a portal session:
+/// Settings (a password, the retention setting, keys, users) is a user's only.
+pub async fn require_user(need: Need) -> Result<(String, Role), ConsoleError> {
+    match require(need).await? {
+        Principal::User { name, role } => Ok((name, role)),
+        Principal::Portal(_) => Err(ConsoleError::Forbidden),
     }
 }
 
@@ -77,7 +93,9 @@ pub async fn session_principal(
         .await
         .map_err(session_error)?
     else {
-        return Ok(None);
+        return Ok(session_portal(session, engine.now_ms())
+            .await?
+            .map(Principal::Portal));
     };
     // Sessions from before roles carry no version: the version every user started at.
     let version = session

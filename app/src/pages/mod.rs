@@ -114,14 +114,14 @@ fn UserBar(me: SignedInUser) -> impl IntoView {
 }
 
 /// The tenant switcher (docs/tenants.md#console): which tenant the webhook list shows and
-/// new webhooks go to. A form with a text field suggesting the tenants, so it works
-/// without JavaScript and with more tenants than a menu could hold.
+/// new webhooks go to. A text field suggesting the tenants (more than a menu could hold),
+/// in a plain form: switching reloads every page's data, with or without JavaScript.
 #[component]
 fn TenantSwitcher(current: String) -> impl IntoView {
-    let switch = ServerAction::<SwitchTenant>::new();
+    use leptos::server_fn::ServerFn;
     let tenants = Resource::new(|| (), |_| switcher_tenants());
     view! {
-        <ActionForm action=switch attr:class="inline tenant-switcher">
+        <form method="post" action=SwitchTenant::PATH class="inline tenant-switcher">
             <label for="tenant-switch" class="muted">"Tenant"</label>
             <input id="tenant-switch" name="tenant" list="tenant-options" required
                 autocomplete="off" size="14" value=current/>
@@ -135,7 +135,7 @@ fn TenantSwitcher(current: String) -> impl IntoView {
                 </Suspense>
             </datalist>
             <button type="submit" class="btn ghost small">"Switch"</button>
-        </ActionForm>
+        </form>
     }
     .into_any()
 }

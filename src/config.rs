@@ -117,6 +117,15 @@ pub struct Config {
         global = true
     )]
     pub test_rate_limit: u32,
+    /// Requests in flight at once for one tenant's webhooks (of 512 for the whole
+    /// worker; unset: half of them): one tenant's backlog leaves the rest to the others.
+    #[arg(
+        long,
+        env = "HERALD_MAX_IN_FLIGHT_PER_TENANT",
+        value_parser = clap::value_parser!(u32).range(1..=engine::MAX_IN_FLIGHT as i64),
+        global = true
+    )]
+    pub max_in_flight_per_tenant: Option<u32>,
     /// Log filter (tracing EnvFilter syntax).
     #[arg(long, env = "HERALD_LOG", default_value = "info", global = true)]
     pub log: String,

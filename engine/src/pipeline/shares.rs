@@ -136,10 +136,8 @@ impl Shares {
                 .filter_map(|(webhook, q)| {
                     let (seq, front) = q.front()?;
                     let mut u = self.uses(&front.webhook.tenant, webhook);
-                    // As if it had just come, first in line: not counted as waiting.
-                    for part in [&mut u.total, &mut u.tenant, &mut u.webhook] {
-                        part.waiting = part.waiting.saturating_sub(1);
-                    }
+                    // First in line for its webhook: nothing of it waits before it.
+                    u.webhook.waiting = 0;
                     (fairness::admit(&self.limits, &u) == Admission::Start)
                         .then_some((*seq, webhook.clone()))
                 })

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use crate::pipeline::handoff::Handed;
-use crate::rules::fairness::{self, Admission, Limits, Use, Uses};
+use crate::rules::fairness::{self, Admission, Holder, Limits, Use, Uses};
 use crate::store::Skip;
 
 /// What became of a delivery offered to the books.
@@ -76,18 +76,18 @@ impl Shares {
 
     /// What claims pass over now: webhooks and tenants holding their limit.
     pub(crate) fn skip(&self) -> Skip {
-        let over = |m: &HashMap<String, Use>, limit: usize| -> Vec<String> {
+        let over = |m: &HashMap<String, Use>, holder: Holder, limit: usize| -> Vec<String> {
             let mut v: Vec<String> = m
                 .iter()
-                .filter(|(_, u)| !fairness::claims_more(**u, limit))
+                .filter(|(_, u)| !fairness::claims_more(holder, **u, limit))
                 .map(|(k, _)| k.clone())
                 .collect();
             v.sort_unstable();
             v
         };
         Skip {
-            webhooks: over(&self.webhooks, self.limits.per_webhook),
-            tenants: over(&self.tenants, self.limits.per_tenant),
+            webhooks: over(&self.webhooks, Holder::Webhook, self.limits.per_webhook),
+            tenants: over(&self.tenants, Holder::Tenant, self.limits.per_tenant),
             per_webhook: self.limits.per_webhook as u32,
         }
     }
@@ -160,8 +160,8 @@ impl Shares {
 
     fn skipped(&self, tenant: &str, webhook: &str) -> bool {
         let u = self.uses(tenant, webhook);
-        !fairness::claims_more(u.webhook, self.limits.per_webhook)
-            || !fairness::claims_more(u.tenant, self.limits.per_tenant)
+        !fairness::claims_more(Holder::Webhook, u.webhook, self.limits.per_webhook)
+            || !fairness::claims_more(Holder::Tenant, u.tenant, self.limits.per_tenant)
     }
 
     fn uses(&self, tenant: &str, webhook: &str) -> Uses {
@@ -277,6 +277,19 @@ mod tests {
             }
         );
         assert!(s.tenants.is_empty() && s.webhooks.is_empty());
+    }
+
+    #[test]
+    fn a_tenant_waiting_for_its_busy_webhook_still_gets_claims_for_its_others() {
+        let mut s = Shares::new(Limits::new(8, 4, 1));
+        let got: Vec<&str> = (0..3)
+            .map(|i| kind(&s.offer(job(&format!("a{i}"), "a", "wh_a0"))))
+            .collect();
+        assert_eq!(got, ["start", "wait", "back"]);
+        let skip = s.skip();
+        assert_eq!(skip.webhooks, ["wh_a0"]);
+        assert!(skip.tenants.is_empty(), "{skip:?}");
+        assert_eq!(kind(&s.offer(job("a3", "a", "wh_a1"))), "start");
     }
 
     #[test]

@@ -89,11 +89,23 @@ pub fn admit(limits: &Limits, u: &Uses) -> Admission {
     }
 }
 
-/// Whether claims from the table may bring more for a holder with this use: not while it
-/// already holds its limit (running and waiting together). Claims skip the webhooks and
-/// tenants for which this is false.
-pub fn claims_more(held: Use, limit: usize) -> bool {
-    held.held() < limit
+/// A webhook or a tenant, as claims see them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Holder {
+    Webhook,
+    Tenant,
+}
+
+/// Whether claims from the table may bring more for a holder with this use; claims skip
+/// the webhooks and tenants for which this is false. A webhook's waiting deliveries wait
+/// for its own places, so a webhook holding its limit (running and waiting together)
+/// gets no more. A tenant's may wait for their webhooks instead, so a tenant gets more
+/// (for its other webhooks) while it has places free and room to wait.
+pub fn claims_more(holder: Holder, u: Use, limit: usize) -> bool {
+    match holder {
+        Holder::Webhook => u.held() < limit,
+        Holder::Tenant => u.running < limit && u.waiting < limit,
+    }
 }
 
 #[cfg(test)]
@@ -138,15 +150,26 @@ mod tests {
     }
 
     #[test]
-    fn claims_stop_at_the_limit_held() {
-        for (held, limit, want) in [
-            (u(0, 0), 2, true),
-            (u(1, 0), 2, true),
-            (u(1, 1), 2, false),
-            (u(2, 0), 2, false),
-            (u(0, 5), 2, false),
+    fn claims_stop_at_the_limit() {
+        use Holder::*;
+        for (holder, used, limit, want) in [
+            (Webhook, u(0, 0), 2, true),
+            (Webhook, u(1, 0), 2, true),
+            (Webhook, u(1, 1), 2, false),
+            (Webhook, u(2, 0), 2, false),
+            (Webhook, u(0, 5), 2, false),
+            (Tenant, u(0, 0), 4, true),
+            // Its waiting ones wait for their webhooks: its other webhooks may have more.
+            (Tenant, u(2, 2), 4, true),
+            (Tenant, u(3, 3), 4, true),
+            (Tenant, u(4, 0), 4, false),
+            (Tenant, u(0, 4), 4, false),
         ] {
-            assert_eq!(claims_more(held, limit), want, "{held:?} of {limit}");
+            assert_eq!(
+                claims_more(holder, used, limit),
+                want,
+                "{holder:?} {used:?} of {limit}"
+            );
         }
     }
 

@@ -156,17 +156,18 @@ impl QueueStore for PgStore {
                 .await?
         } else {
             // The webhooks with anything queued, one index seek each (a loose scan of
-            // `deliveries_webhook_due`), then each one's oldest due: a skipped backlog is
-            // never walked through.
+            // `deliveries_webhook_due`), then each one's oldest due from the same index
+            // (it includes the id, so the plan reads only the index): a skipped backlog is
+            // never walked through. The candidates' ids are then locked by primary key.
             let sql = format!(
-                "{set}FROM (SELECT q.id FROM deliveries q WHERE q.due_at <= $3 AND q.id IN ( \
+                "{set}FROM (SELECT q.id FROM deliveries q WHERE q.due_at <= $3 AND q.id = ANY(ARRAY( \
                    WITH RECURSIVE hooks(id) AS ( \
                      SELECT MIN(webhook_id) FROM deliveries WHERE due_at IS NOT NULL \
                      UNION ALL SELECT (SELECT MIN(webhook_id) FROM deliveries WHERE due_at IS NOT NULL AND webhook_id > hooks.id) \
                      FROM hooks WHERE hooks.id IS NOT NULL) \
                    SELECT x.id FROM hooks h JOIN webhooks w ON w.id = h.id \
                    CROSS JOIN LATERAL (SELECT id FROM deliveries WHERE webhook_id = h.id AND due_at <= $3 ORDER BY due_at LIMIT $5) x \
-                   WHERE NOT (h.id = ANY($6)) AND NOT (w.tenant = ANY($7))) \
+                   WHERE NOT (h.id = ANY($6)) AND NOT (w.tenant = ANY($7)))) \
                  ORDER BY q.due_at LIMIT $4 FOR UPDATE OF q SKIP LOCKED) c{returning}"
             );
             sqlx::query(&sql)

@@ -242,6 +242,24 @@ mod tests {
     }
 
     #[test]
+    fn a_tenants_share_is_1_to_512_and_unset_by_default() {
+        let share = |args: &[&str]| {
+            Cli::try_parse_from([&["herald"], args].concat())
+                .map(|c| c.config.max_in_flight_per_tenant)
+                .map_err(|e| e.kind())
+        };
+        assert_eq!(share(&[]), Ok(None));
+        assert_eq!(share(&["--max-in-flight-per-tenant", "100"]), Ok(Some(100)));
+        assert_eq!(share(&["--max-in-flight-per-tenant", "512"]), Ok(Some(512)));
+        for bad in ["0", "513", "-1", "half"] {
+            assert!(
+                share(&["--max-in-flight-per-tenant", bad]).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(parse_duration("5d"), Ok(Duration::from_secs(5 * 86_400)));
         assert_eq!(parse_duration("12h"), Ok(Duration::from_secs(12 * 3600)));

@@ -25,7 +25,7 @@ pub(crate) enum Offered {
 pub(crate) struct Freed {
     /// Waiting deliveries that may start now (counted as running).
     pub ready: Vec<Handed>,
-    /// Its webhook or tenant was passed over by claims and no longer is.
+    /// A webhook or tenant was passed over by claims and no longer is.
     pub unskipped: bool,
 }
 
@@ -76,18 +76,18 @@ impl Shares {
 
     /// What claims pass over now: webhooks and tenants holding their limit.
     pub(crate) fn skip(&self) -> Skip {
-        let over = |m: &HashMap<String, Use>, holder: Holder, limit: usize| -> Vec<String> {
+        let over = |m: &HashMap<String, Use>, holder: Holder| -> Vec<String> {
             let mut v: Vec<String> = m
-                .iter()
-                .filter(|(_, u)| !fairness::claims_more(holder, **u, limit))
-                .map(|(k, _)| k.clone())
+                .keys()
+                .filter(|k| !self.claims_more(holder, k))
+                .cloned()
                 .collect();
             v.sort_unstable();
             v
         };
         Skip {
-            webhooks: over(&self.webhooks, Holder::Webhook, self.limits.per_webhook),
-            tenants: over(&self.tenants, Holder::Tenant, self.limits.per_tenant),
+            webhooks: over(&self.webhooks, Holder::Webhook),
+            tenants: over(&self.tenants, Holder::Tenant),
             per_webhook: self.limits.per_webhook as u32,
         }
     }
@@ -116,13 +116,29 @@ impl Shares {
 
     /// A started delivery of `webhook` (of `tenant`) finished, sent or not.
     pub(crate) fn finished(&mut self, tenant: &str, webhook: &str) -> Freed {
-        let skipped = self.skipped(tenant, webhook);
+        // The holders whose standing with claims this may change: the finished one's, and
+        // those of every delivery first in line (one of them may start now).
+        let mut touched = vec![
+            (Holder::Webhook, webhook.to_string()),
+            (Holder::Tenant, tenant.to_string()),
+        ];
+        for (w, q) in &self.waiting {
+            if let Some((_, job)) = q.front() {
+                touched.push((Holder::Webhook, w.clone()));
+                touched.push((Holder::Tenant, job.webhook.tenant.clone()));
+            }
+        }
+        let before: Vec<bool> = touched
+            .iter()
+            .map(|(h, k)| self.claims_more(*h, k))
+            .collect();
         self.change(tenant, webhook, Part::Running, false);
         let ready = self.ready();
-        Freed {
-            unskipped: skipped && !self.skipped(tenant, webhook),
-            ready,
-        }
+        let unskipped = touched
+            .iter()
+            .zip(before)
+            .any(|((h, k), was)| !was && self.claims_more(*h, k));
+        Freed { ready, unskipped }
     }
 
     /// Takes the waiting deliveries that may start now: each time the one waiting longest
@@ -158,10 +174,14 @@ impl Shares {
         out
     }
 
-    fn skipped(&self, tenant: &str, webhook: &str) -> bool {
-        let u = self.uses(tenant, webhook);
-        !fairness::claims_more(Holder::Webhook, u.webhook, self.limits.per_webhook)
-            || !fairness::claims_more(Holder::Tenant, u.tenant, self.limits.per_tenant)
+    /// Whether claims may bring more for this webhook or tenant.
+    fn claims_more(&self, holder: Holder, key: &str) -> bool {
+        let (map, limit) = match holder {
+            Holder::Webhook => (&self.webhooks, self.limits.per_webhook),
+            Holder::Tenant => (&self.tenants, self.limits.per_tenant),
+        };
+        let used = map.get(key).copied().unwrap_or_default();
+        fairness::claims_more(holder, used, limit)
     }
 
     fn uses(&self, tenant: &str, webhook: &str) -> Uses {
@@ -282,14 +302,21 @@ mod tests {
     #[test]
     fn a_tenant_waiting_for_its_busy_webhook_still_gets_claims_for_its_others() {
         let mut s = Shares::new(Limits::new(8, 4, 1));
-        let got: Vec<&str> = (0..3)
+        let got: Vec<&str> = (0..6)
             .map(|i| kind(&s.offer(job(&format!("a{i}"), "a", "wh_a0"))))
             .collect();
-        assert_eq!(got, ["start", "wait", "back"]);
+        // One running, the tenant's share (4) waiting, the rest back to the table.
+        assert_eq!(got, ["start", "wait", "wait", "wait", "wait", "back"]);
         let skip = s.skip();
         assert_eq!(skip.webhooks, ["wh_a0"]);
-        assert!(skip.tenants.is_empty(), "{skip:?}");
-        assert_eq!(kind(&s.offer(job("a3", "a", "wh_a1"))), "start");
+        assert_eq!(skip.tenants, ["a"], "its waiting room is full");
+        // Its other webhooks still start (a hand-off, or a claim from before the skip).
+        assert_eq!(kind(&s.offer(job("a6", "a", "wh_a1"))), "start");
+        // Once one waiting starts, the tenant is claimed from again for its others.
+        let freed = s.finished("a", "wh_a0");
+        assert_eq!(freed.ready.len(), 1);
+        assert!(freed.unskipped);
+        assert!(s.skip().tenants.is_empty());
     }
 
     #[test]

@@ -62,15 +62,15 @@ pub enum Admission {
     Start,
     /// Keep it (leased) until its webhook, tenant or the worker has room.
     Wait,
-    /// Give its lease back to the table: this worker already holds its webhook's or its
-    /// tenant's share of waiting deliveries (or the window's worth).
+    /// Give its lease back to the table: this worker already holds its tenant's share of
+    /// waiting deliveries (or the window's worth).
     GiveBack,
 }
 
 /// Starts a delivery when the worker, its tenant and its webhook are all under their
-/// limits and nothing of its webhook waits before it; otherwise it waits while its
-/// webhook, its tenant and the worker each have fewer than their limit waiting, else it
-/// goes back to the table. Waiting holds no place in the window.
+/// limits and nothing of its webhook waits before it; otherwise it waits while its tenant
+/// has fewer than its limit waiting and the worker fewer than the window, else it goes
+/// back to the table. Waiting holds no place in the window.
 pub fn admit(limits: &Limits, u: &Uses) -> Admission {
     let room = u.total.running < limits.total
         && u.tenant.running < limits.per_tenant
@@ -79,9 +79,7 @@ pub fn admit(limits: &Limits, u: &Uses) -> Admission {
     if room {
         return Admission::Start;
     }
-    let may_wait = u.webhook.waiting < limits.per_webhook
-        && u.tenant.waiting < limits.per_tenant
-        && u.total.waiting < limits.total;
+    let may_wait = u.tenant.waiting < limits.per_tenant && u.total.waiting < limits.total;
     if may_wait {
         Admission::Wait
     } else {
@@ -132,8 +130,10 @@ mod tests {
             ((u(2, 0), u(2, 0), u(2, 0)), Wait),
             // Something of the webhook waits already: behind it, in order.
             ((u(1, 1), u(1, 1), u(1, 1)), Wait),
-            // Too much waiting for the webhook, the tenant, the worker: back to the table.
-            ((u(2, 2), u(2, 2), u(2, 2)), GiveBack),
+            // A webhook's backlog waits up to its tenant's share.
+            ((u(2, 3), u(2, 3), u(2, 3)), Wait),
+            // Too much waiting for the tenant, the worker: back to the table.
+            ((u(2, 4), u(2, 4), u(2, 2)), GiveBack),
             ((u(4, 4), u(4, 4), u(0, 0)), GiveBack),
             ((u(8, 8), u(0, 0), u(0, 0)), GiveBack),
             // Another tenant's backlog does not stop this one.

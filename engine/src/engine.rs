@@ -289,6 +289,10 @@ impl Engine {
     pub(crate) fn close_lane(&self) {
         self.inner.handoff.close();
     }
+    /// What the running worker's claims pass over, for ingest's hand-offs.
+    pub(crate) fn pass_over(&self, skip: crate::store::Skip) {
+        self.inner.handoff.pass_over(skip);
+    }
 
     pub(crate) fn seal_secret(&self, webhook_id: &str, secret: &str) -> String {
         self.inner

@@ -20,7 +20,7 @@ use crate::pipeline::shares::{self, Offered, Shares};
 use crate::records::{Claimed, DeliveryUpdate, StoredWebhook};
 use crate::rules::fairness::{self, Limits};
 use crate::rules::outcome::{HealthEffect, OnFailure, Transition};
-use crate::store::Claim;
+use crate::store::{Claim, Skip};
 use domain::Trigger;
 
 /// What one unit of work did.
@@ -150,6 +150,7 @@ impl Worker {
             names: HashMap::new(),
             shares: Shares::new(limits),
         };
+        let mut published = Skip::default();
         let mut lane_open = true;
         let mut table_next = false;
         let mut look = true;
@@ -207,6 +208,12 @@ impl Worker {
                 if taken + stale > 0 {
                     continue;
                 }
+            }
+            // Ingest hands over nothing that claims would pass over.
+            let skip = run.shares.skip();
+            if skip != published {
+                engine.pass_over(skip.clone());
+                published = skip;
             }
             // Nothing to do until a hand-off, a wake-up, the next look, or an attempt
             // ending (its place goes to what waits, and claims may look again).

@@ -390,6 +390,8 @@ pub struct Claim<'a> {
 
 /// What a claim passes over: webhooks and tenants that already hold their share of the
 /// claiming worker (rules::fairness::claims_more), and how many of one webhook it takes.
+/// Ingest does not hand such webhooks' new deliveries to the worker either. Both lists are
+/// sorted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Skip {
     pub webhooks: Vec<String>,
@@ -400,6 +402,12 @@ pub struct Skip {
 impl Skip {
     pub fn is_empty(&self) -> bool {
         self.webhooks.is_empty() && self.tenants.is_empty()
+    }
+
+    /// Whether `webhook` is passed over (the lists are sorted).
+    pub fn covers(&self, webhook: &StoredWebhook) -> bool {
+        self.webhooks.binary_search(&webhook.id).is_ok()
+            || self.tenants.binary_search(&webhook.tenant).is_ok()
     }
 }
 

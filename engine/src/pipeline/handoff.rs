@@ -243,7 +243,10 @@ mod tests {
         assert!(skip.covers(&busy) && !skip.covers(&other));
         busy.id = "wh_3".into();
         busy.tenant = "globex".into();
-        assert!(skip.covers(&busy), "a tenant passed over covers all its webhooks");
+        assert!(
+            skip.covers(&busy),
+            "a tenant passed over covers all its webhooks"
+        );
         h.close();
         assert!(h.passed_over().is_empty());
     }

@@ -117,6 +117,15 @@ pub struct Config {
         global = true
     )]
     pub test_rate_limit: u32,
+    /// Requests in flight at once for one tenant's webhooks (of 512 for the whole
+    /// worker; unset: half of them): one tenant's backlog leaves the rest to the others.
+    #[arg(
+        long,
+        env = "HERALD_MAX_IN_FLIGHT_PER_TENANT",
+        value_parser = clap::value_parser!(u32).range(1..=engine::MAX_IN_FLIGHT as i64),
+        global = true
+    )]
+    pub max_in_flight_per_tenant: Option<u32>,
     /// Log filter (tracing EnvFilter syntax).
     #[arg(long, env = "HERALD_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -259,6 +268,24 @@ mod tests {
         }
         assert!(parse_retention("forever").is_err());
         assert!(parse_retention("-1d").is_err());
+    }
+
+    #[test]
+    fn a_tenants_share_is_1_to_512_and_unset_by_default() {
+        let share = |args: &[&str]| {
+            Cli::try_parse_from([&["herald"], args].concat())
+                .map(|c| c.config.max_in_flight_per_tenant)
+                .map_err(|e| e.kind())
+        };
+        assert_eq!(share(&[]), Ok(None));
+        assert_eq!(share(&["--max-in-flight-per-tenant", "100"]), Ok(Some(100)));
+        assert_eq!(share(&["--max-in-flight-per-tenant", "512"]), Ok(Some(512)));
+        for bad in ["0", "513", "-1", "half"] {
+            assert!(
+                share(&["--max-in-flight-per-tenant", bad]).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

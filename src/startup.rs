@@ -65,6 +65,7 @@ fn engine_config(config: &Config) -> Result<EngineConfig, BoxError> {
         allowed_targets: allowed,
         disable_after_ms: config.disable_after.as_millis() as i64,
         test_rate_limit: config.test_rate_limit,
+        max_in_flight_per_tenant: config.max_in_flight_per_tenant.map(|n| n as usize),
         instance_id: config.cluster.instance_id.clone(),
         retention: config.retention,
         ..EngineConfig::default()

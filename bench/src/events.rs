@@ -13,6 +13,26 @@ pub fn event(sent_at_ns: u64, seq: u64) -> String {
     )
 }
 
+/// One event of `tenant` (docs/tenants.md) as JSON text: measured like [`event`] when
+/// stamped with `sent_at_ns`, otherwise without it (the receiver measures nothing).
+pub fn tenant_event(tenant: &str, sent_at_ns: Option<u64>, seq: u64) -> String {
+    let e = match sent_at_ns {
+        Some(t) => event(t, seq),
+        None => format!(
+            r#"{{"type":"{EVENT_TYPE}","project":"bench","severity":"high","source":"experiment","data":{{"evaluator":"hallucination","score":0.42,"sample":{seq}}}}}"#
+        ),
+    };
+    format!(r#"{{"tenant":"{tenant}",{}"#, &e[1..])
+}
+
+/// `{"events": [...]}` with `n` unmeasured events of `tenant`.
+pub fn tenant_batch(tenant: &str, first_seq: u64, n: usize) -> Bytes {
+    let events: Vec<String> = (0..n as u64)
+        .map(|i| tenant_event(tenant, None, first_seq + i))
+        .collect();
+    Bytes::from(format!(r#"{{"events":[{}]}}"#, events.join(",")))
+}
+
 /// `{"events": [...]}` with `n` events.
 pub fn batch(sent_at_ns: u64, first_seq: u64, n: usize) -> Bytes {
     let mut s = String::with_capacity(n * 200 + 16);
@@ -64,6 +84,14 @@ mod tests {
         let b: serde_json::Value = serde_json::from_slice(&batch(7, 0, 3)).unwrap();
         assert_eq!(b["events"].as_array().unwrap().len(), 3);
         assert_eq!(b["events"][2]["data"]["sent_at_ns"], 7);
+        let t: serde_json::Value = serde_json::from_slice(&tenant_batch("acme", 0, 2)).unwrap();
+        assert_eq!(t["events"][1]["tenant"], "acme");
+        assert!(t["events"][1]["data"].get("sent_at_ns").is_none());
+        let m: serde_json::Value = serde_json::from_str(&tenant_event("acme", Some(5), 1)).unwrap();
+        assert_eq!(
+            (m["tenant"].as_str(), m["data"]["sent_at_ns"].as_u64()),
+            (Some("acme"), Some(5))
+        );
         let r: serde_json::Value = serde_json::from_slice(&raw_envelope(9, 1, "dlv_x")).unwrap();
         assert_eq!(r["events"][0]["data"]["evaluation_result"]["sent_at_ns"], 9);
     }

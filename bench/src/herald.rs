@@ -207,6 +207,23 @@ impl Herald {
         Ok((field("id")?, field("secret")?))
     }
 
+    /// Creates the tenant `id` (docs/tenants.md).
+    pub async fn create_tenant(&self, id: &str) -> Result<(), String> {
+        let auth = format!("Bearer {API_KEY}");
+        client::json(
+            self.addr,
+            Method::POST,
+            "/api/v1/tenants",
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/json"),
+            ],
+            serde_json::json!({ "id": id, "name": id }).to_string(),
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// A value from `/metrics` (first sample of `name`).
     pub async fn metric(&self, name: &str) -> Option<f64> {
         let a = client::once(self.addr, Method::GET, "/metrics", &[], "")

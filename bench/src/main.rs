@@ -4,7 +4,7 @@
 //! Exits non-zero when anything was broken (errors, deliveries that never arrived,
 //! signatures that did not verify). Scenarios: raw, ingest-batch, ingest-single,
 //! sustained-f1, sustained-f4, fanout-100-conditions, sustained-conditions, latency,
-//! pending, and on PostgreSQL sustained-2i (two instances on one database). Normally run through `scripts/bench`.
+//! pending, fairness, and on PostgreSQL sustained-2i (two instances on one database). Normally run through `scripts/bench`.
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -14,7 +14,7 @@ use bench::scenarios::{self, Ctx};
 use bench::{procfs, report};
 use serde_json::{json, Map, Value};
 
-const SCENARIOS: [&str; 10] = [
+const SCENARIOS: [&str; 11] = [
     "raw",
     "ingest-batch",
     "ingest-single",
@@ -25,6 +25,7 @@ const SCENARIOS: [&str; 10] = [
     "sustained-conditions",
     "latency",
     "pending",
+    "fairness",
 ];
 
 struct Args {
@@ -88,6 +89,7 @@ async fn run_one(ctx: &mut Ctx, name: &str) -> scenarios::Outcome {
         "sustained-conditions" => scenarios::sustained_conditions(ctx).await,
         "latency" => scenarios::latency(ctx).await,
         "pending" => scenarios::pending(ctx).await,
+        "fairness" => scenarios::fairness(ctx).await,
         other => Err(format!("unknown scenario {other}")),
     }
 }

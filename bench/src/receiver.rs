@@ -1,9 +1,11 @@
 //! The benchmark's webhook receiver: answers 204 at once, counts requests, verifies the
 //! Standard Webhooks signature of a sample (every request when asked), measures
 //! arrival − `data.sent_at_ns` for first attempts, and can hold requests open (so a
-//! queue stays pending). Control endpoints live under `/_control/`:
+//! queue stays pending), or answer requests under a path prefix only after a delay (a
+//! slow receiver beside the fast one). Control endpoints live under `/_control/`:
 //! `secret?path=P` (body: the secret for requests to P), `reset`, `hold?on=0|1`,
-//! `verify?every=N`, `track?on=0|1` (count distinct `webhook-id`s), `stats` (JSON).
+//! `slow?prefix=P&ms=N` (requests to paths starting with P answer after N ms; `ms=0`:
+//! none), `verify?every=N`, `track?on=0|1` (count distinct `webhook-id`s), `stats` (JSON).
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -24,6 +26,9 @@ pub struct State {
     verified: AtomicU64,
     verify_failed: AtomicU64,
     held_now: AtomicU64,
+    slow_count: AtomicU64,
+    slow_now: AtomicU64,
+    slow: RwLock<Option<(String, Duration)>>,
     verify_every: AtomicU64,
     tracking: AtomicBool,
     ids: Mutex<HashSet<String>>,
@@ -40,6 +45,9 @@ impl Default for State {
             verified: AtomicU64::new(0),
             verify_failed: AtomicU64::new(0),
             held_now: AtomicU64::new(0),
+            slow_count: AtomicU64::new(0),
+            slow_now: AtomicU64::new(0),
+            slow: RwLock::new(None),
             verify_every: AtomicU64::new(100),
             tracking: AtomicBool::new(false),
             ids: Mutex::new(HashSet::new()),
@@ -133,6 +141,16 @@ pub async fn handle(
         };
         counter.fetch_add(1, Relaxed);
     }
+    let delay = match &*state.slow.read().unwrap() {
+        Some((prefix, d)) if path.starts_with(prefix.as_str()) => Some(*d),
+        _ => None,
+    };
+    if let Some(d) = delay {
+        state.slow_count.fetch_add(1, Relaxed);
+        state.slow_now.fetch_add(1, Relaxed);
+        tokio::time::sleep(d).await; // the slow receiver being slow
+        state.slow_now.fetch_sub(1, Relaxed);
+    }
     if *state.hold.borrow() {
         state.held_now.fetch_add(1, Relaxed);
         let mut rx = state.hold.subscribe();
@@ -168,6 +186,11 @@ fn control(state: &State, cmd: &str, q: Option<&str>, body: &[u8]) -> Reply {
             state.latencies_us.lock().unwrap().clear();
             state.ids.lock().unwrap().clear();
         }
+        "slow" => {
+            let ms: u64 = query(q, "ms").and_then(|v| v.parse().ok()).unwrap_or(0);
+            let prefix = query(q, "prefix").unwrap_or("/slow").to_string();
+            *state.slow.write().unwrap() = (ms > 0).then(|| (prefix, Duration::from_millis(ms)));
+        }
         "hold" => {
             state.hold.send_replace(on);
         }
@@ -194,6 +217,8 @@ fn stats(state: &State) -> serde_json::Value {
         "verified": state.verified.load(Relaxed),
         "verify_failed": state.verify_failed.load(Relaxed),
         "held_now": state.held_now.load(Relaxed),
+        "slow_count": state.slow_count.load(Relaxed),
+        "slow_now": state.slow_now.load(Relaxed),
         "unique_ids": state.ids.lock().unwrap().len(),
         "latency_samples": lat.len(),
         "p50_us": pct(50.0),

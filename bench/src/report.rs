@@ -109,6 +109,16 @@ fn rows(r: &Value) -> Vec<Row> {
             None,
         ),
         row(
+            "fairness: quiet tenant p99 alone (ms)",
+            at(r, &["fairness", "alone", "p99_ms"]),
+            None,
+        ),
+        row(
+            "fairness: quiet p99, noisy backlog (ms)",
+            at(r, &["fairness", "with_backlog", "p99_ms"]),
+            None,
+        ),
+        row(
             "peak RSS, sustained fan-out 1 (MB)",
             at(r, &["sustained_f1", "peak_rss_mb"]),
             None,
@@ -167,6 +177,10 @@ pub fn table(r: &Value) -> Value {
     Value::Array(out)
 }
 
+/// Issue 17's fairness goal (docs/scaling.md#fairness-between-tenants).
+const FAIRNESS_GOAL: &str =
+    "quiet tenant's p99 with another's 100,000 queued to a slow receiver ≤ 2× alone (ratio)";
+
 /// The goals on this machine, (goal, value, met): issue 7's for SQLite, issue 12's for
 /// PostgreSQL (docs/scaling.md#measured).
 pub fn goals(r: &Value, store: &str) -> Value {
@@ -174,6 +188,7 @@ pub fn goals(r: &Value, store: &str) -> Value {
         .iter()
         .filter_map(|s| at(r, &[s, "peak_rss_mb"]))
         .reduce(f64::max);
+    let fairness = at(r, &["fairness", "p99_ratio"]);
     if store == "postgres" {
         let one = at(r, &["sustained_f1", "deliveries_per_s"]);
         let two = at(r, &["sustained_2i", "deliveries_per_s"]);
@@ -202,8 +217,9 @@ pub fn goals(r: &Value, store: &str) -> Value {
                     false,
                 ),
                 ("peak RSS ≤ 60 MB under load", peak_load, false),
+                (FAIRNESS_GOAL, fairness, false),
             ],
-            &[5_000.0, 1.0, 15_000.0, 3_000.0, 15.0, 60.0],
+            &[5_000.0, 1.0, 15_000.0, 3_000.0, 15.0, 60.0, 2.0],
         );
     }
     let list: Vec<(&str, Option<f64>, bool)> = vec![
@@ -250,11 +266,12 @@ pub fn goals(r: &Value, store: &str) -> Value {
                 .map(|(c, p)| c / p.max(1.0)),
             true,
         ),
+        (FAIRNESS_GOAL, fairness, false),
     ];
     judge(
         list,
         &[
-            10_000.0, 20_000.0, 8_000.0, 10.0, 60.0, 50.0, 150.0, 2.0, 0.9,
+            10_000.0, 20_000.0, 8_000.0, 10.0, 60.0, 50.0, 150.0, 2.0, 0.9, 2.0,
         ],
     )
 }

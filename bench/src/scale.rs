@@ -16,6 +16,11 @@ pub struct Scale {
     pub latency_secs: f64,
     /// Deliveries left pending for the memory measurement.
     pub pending: u64,
+    /// Fairness: the noisy tenant's deliveries queued to the slow receiver, the quiet
+    /// tenant's rate (events/s) and each of its runs' length (s).
+    pub fair_backlog: u64,
+    pub fair_rate: u32,
+    pub fair_secs: f64,
     /// How long to wait for every delivery to arrive when checking (smoke).
     pub drain_secs: f64,
     /// Verify every n-th signature at the receiver.
@@ -34,6 +39,9 @@ impl Scale {
             rates: vec![1000, 2000, 5000],
             latency_secs: 10.0,
             pending: 1_000_000,
+            fair_backlog: 100_000,
+            fair_rate: 100,
+            fair_secs: 20.0,
             drain_secs: 60.0,
             verify_every: 100,
         }
@@ -50,6 +58,9 @@ impl Scale {
             rates: vec![50, 100, 200],
             latency_secs: 1.0,
             pending: 2_000,
+            fair_backlog: 800,
+            fair_rate: 100,
+            fair_secs: 1.5,
             drain_secs: 20.0,
             verify_every: 1,
         }

@@ -17,6 +17,8 @@ use crate::usecases::sign_in::LoginThrottle;
 use domain::EventType;
 
 pub const DAY_MS: i64 = 86_400_000;
+/// Requests in flight at once in one worker (fixed in this version).
+pub const MAX_IN_FLIGHT: usize = 512;
 
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
@@ -33,6 +35,10 @@ pub struct EngineConfig {
     /// Requests in flight at once to one webhook: a backlog is sent over this many
     /// kept-alive connections instead of opening `max_in_flight` at a receiver.
     pub max_in_flight_per_webhook: usize,
+    /// Requests in flight at once for one tenant's webhooks, so that one tenant's backlog
+    /// leaves the rest of the window to the others; `None`: half of `max_in_flight`
+    /// (docs/scaling.md#fairness-between-tenants).
+    pub max_in_flight_per_tenant: Option<usize>,
     /// Deliveries claimed per statement.
     pub claim_batch: u32,
     /// `Idempotency-Key` memory.
@@ -57,8 +63,9 @@ impl Default for EngineConfig {
             disable_after_ms: 5 * DAY_MS,
             secret_grace_ms: DAY_MS,
             lease_ms: 60_000,
-            max_in_flight: 512,
+            max_in_flight: MAX_IN_FLIGHT,
             max_in_flight_per_webhook: 64,
+            max_in_flight_per_tenant: None,
             claim_batch: 64,
             idempotency_window_ms: DAY_MS,
             test_rate_limit: 10,
@@ -281,6 +288,10 @@ impl Engine {
     }
     pub(crate) fn close_lane(&self) {
         self.inner.handoff.close();
+    }
+    /// What the running worker's claims pass over, for ingest's hand-offs.
+    pub(crate) fn pass_over(&self, skip: crate::store::Skip) {
+        self.inner.handoff.pass_over(skip);
     }
 
     pub(crate) fn seal_secret(&self, webhook_id: &str, secret: &str) -> String {

@@ -36,6 +36,6 @@ pub mod store;
 pub mod usecases;
 
 pub use domain;
-pub use engine::{Engine, EngineConfig, DAY_MS};
+pub use engine::{Engine, EngineConfig, DAY_MS, MAX_IN_FLIGHT};
 pub use error::{EngineError, FieldErrors, Result};
 pub use pipeline::worker::{ExecutionOutcome, RunStats, Worker};

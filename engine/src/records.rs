@@ -169,6 +169,16 @@ pub struct BirthLease<'a> {
     pub token: &'a str,
     pub until: i64,
     pub max: usize,
+    /// Webhooks and tenants whose deliveries are not born leased: the worker would only
+    /// give them back (docs/scaling.md#fairness-between-tenants).
+    pub skip: &'a crate::store::Skip,
+}
+
+impl BirthLease<'_> {
+    /// Whether one more delivery, of `webhook`, is born leased after `leased` were.
+    pub fn takes(&self, leased: usize, webhook: &StoredWebhook) -> bool {
+        leased < self.max && !self.skip.covers(webhook)
+    }
 }
 
 /// A delivery born leased: its id, its webhook as the transaction read it, and which of

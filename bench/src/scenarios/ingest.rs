@@ -1,8 +1,9 @@
 //! Ingest throughput: events/s in batches of 100 (16 connections), and single-event
 //! requests/s at concurrency 64. One webhook subscribes, so every event gets its
 //! delivery written in the same transaction, but its receiver holds requests open: the
-//! worker fills its in-flight window (512) and stops, and the figure is the ingest path
-//! (HTTP, auth, validation, fan-out, commit) rather than ingest competing with delivery.
+//! worker fills the webhook's share (64 in flight, more waiting) and stops, and the
+//! figure is the ingest path (HTTP, auth, validation, fan-out, commit) rather than ingest
+//! competing with delivery.
 use std::sync::Arc;
 
 use serde_json::json;

@@ -4,6 +4,7 @@
 //! its CPU time and peak RSS are its own.
 mod conditions;
 mod deliver;
+mod fairness;
 mod ingest;
 mod latency;
 mod pending;
@@ -23,6 +24,7 @@ use crate::store::StoreChoice;
 
 pub use conditions::{fanout_conditions, sustained_conditions};
 pub use deliver::{sustained, sustained_two};
+pub use fairness::fairness;
 pub use ingest::{ingest_batch, ingest_single};
 pub use latency::latency;
 pub use pending::pending;

@@ -1,5 +1,5 @@
 //! Peak RSS with a large pending queue. One webhook subscribes and its receiver holds
-//! every request open (its timeout is 30 s), so Herald has its in-flight window (512)
+//! every request open (its timeout is 30 s), so Herald has that webhook's share (64)
 //! outstanding and every other delivery stays pending while `pending` events are
 //! ingested in batches of 100. Then peak RSS (VmHWM) is read before and after a /metrics
 //! scrape (which also gives the queue depth Herald reports). The queue lives in SQLite,

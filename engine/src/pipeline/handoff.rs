@@ -11,12 +11,17 @@
 //! The lane holds at most `capacity` deliveries not yet started; past that, ingest leaves
 //! deliveries in the table for the worker to claim, so memory stays bounded whatever the
 //! backlog.
+//!
+//! Nor are deliveries handed over for the webhooks and tenants the worker's claims pass
+//! over (those holding their fair share, docs/scaling.md#fairness-between-tenants): the
+//! worker would only give them back, so they wait in the table.
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, Notify};
 
 use crate::records::{Claimed, StoredWebhook};
+use crate::store::Skip;
 
 /// A delivery given to the worker, leased to it, with what its attempt needs.
 #[derive(Debug)]
@@ -41,6 +46,8 @@ struct Lane {
 pub(crate) struct Handoff {
     lane: Mutex<Option<Lane>>,
     wake: Notify,
+    /// What the running worker's claims pass over now.
+    skip: Mutex<Arc<Skip>>,
 }
 
 impl Handoff {
@@ -68,6 +75,18 @@ impl Handoff {
     /// Closes the lane: ingest stops handing off (deliveries stay in the table).
     pub(crate) fn close(&self) {
         *self.slot() = None;
+        self.pass_over(Skip::default());
+    }
+
+    /// Records what the running worker's claims pass over: ingest hands over nothing of
+    /// those webhooks and tenants.
+    pub(crate) fn pass_over(&self, skip: Skip) {
+        *self.skip.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(skip);
+    }
+
+    /// What the running worker's claims pass over now.
+    pub(crate) fn passed_over(&self) -> Arc<Skip> {
+        self.skip.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Room for up to `want` deliveries, or `None` when no worker takes hand-offs or its
@@ -205,6 +224,31 @@ mod tests {
         rx.started(got.len());
         assert_eq!(h.reserve(9).map(|r| r.room()), Some(4));
         assert!(rx.try_recv().is_none());
+    }
+
+    #[test]
+    fn ingest_sees_what_the_worker_passes_over_until_the_lane_closes() {
+        let h = Handoff::default();
+        let _rx = h.open("wrk_1", 4);
+        let mut busy = StoredWebhook::new("wh_1".into(), "sealed".into(), 0);
+        let mut other = StoredWebhook::new("wh_2".into(), "sealed".into(), 0);
+        other.tenant = "acme".into();
+        assert!(!h.passed_over().covers(&busy));
+        h.pass_over(Skip {
+            webhooks: vec!["wh_1".into()],
+            tenants: vec!["globex".into()],
+            per_webhook: 64,
+        });
+        let skip = h.passed_over();
+        assert!(skip.covers(&busy) && !skip.covers(&other));
+        busy.id = "wh_3".into();
+        busy.tenant = "globex".into();
+        assert!(
+            skip.covers(&busy),
+            "a tenant passed over covers all its webhooks"
+        );
+        h.close();
+        assert!(h.passed_over().is_empty());
     }
 
     #[test]

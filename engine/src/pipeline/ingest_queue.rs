@@ -80,10 +80,12 @@ async fn run(
             jobs.iter().map(|j| (j.events.as_slice(), j.now)).collect();
         let room = handoff.reserve(usize::MAX);
         let lease_until = jobs[0].now + lease_ms;
+        let skip = handoff.passed_over();
         let lease = room.as_ref().map(|r| BirthLease {
             token: r.token(),
             until: lease_until,
             max: r.room(),
+            skip: &skip,
         });
         let result = store.ingest_group(&requests, lease).await;
         drop(requests);

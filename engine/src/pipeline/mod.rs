@@ -5,4 +5,5 @@ pub mod attempt;
 pub mod handoff;
 pub(crate) mod ingest_queue;
 mod recorder;
+pub(crate) mod shares;
 pub mod worker;

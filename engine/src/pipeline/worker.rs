@@ -8,15 +8,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::sync::{mpsc, watch};
+use tokio::task::{JoinError, JoinSet};
 
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::pipeline::attempt::{self, AttemptPlan};
 use crate::pipeline::handoff::Handed;
 use crate::pipeline::recorder;
+use crate::pipeline::shares::{self, Offered, Shares};
 use crate::records::{Claimed, DeliveryUpdate, StoredWebhook};
+use crate::rules::fairness::{self, Limits};
 use crate::rules::outcome::{HealthEffect, OnFailure, Transition};
+use crate::store::{Claim, Skip};
 use domain::Trigger;
 
 /// What one unit of work did.
@@ -28,13 +32,15 @@ pub enum ExecutionOutcome {
     Processed(usize),
 }
 
-/// What a run of the long-running loop did: deliveries started from ingest's hand-offs,
-/// claimed from the table, and hand-offs left to the table as stale.
+/// What a run of the long-running loop did: deliveries taken (started, or kept waiting
+/// for room) from ingest's hand-offs, claimed from the table, hand-offs left to the table as stale, and deliveries given back
+/// to the table because their webhook or tenant already had its share waiting.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct RunStats {
     pub handed: u64,
     pub claimed: u64,
     pub stale: u64,
+    pub given_back: u64,
 }
 
 pub struct Worker {
@@ -117,61 +123,52 @@ impl Worker {
     /// The long-running loop; returns after `shutdown` flips to true and in-flight
     /// attempts finish (or, after `grace`, their leases are released for the next start).
     /// Deliveries ingest hands over (already leased to this worker) start first; the table
-    /// is claimed from when woken, when a claim came back full, and when the next delivery
-    /// there falls due.
+    /// is claimed from when woken, when a claim came back full, when a webhook or tenant
+    /// claims passed over has room again, and when the next delivery there falls due.
+    /// Every delivery in hand goes through the fair shares (`pipeline::shares`): it
+    /// starts, waits for room without holding a place in the window, or goes back to the
+    /// table (docs/scaling.md#fairness-between-tenants).
     pub async fn run(self, mut shutdown: watch::Receiver<bool>, grace: Duration) -> RunStats {
         let mut stats = RunStats::default();
         let engine = self.engine.clone();
-        let max_in_flight = engine.config().max_in_flight;
-        let permits = Arc::new(Semaphore::new(max_in_flight));
-        let (tx, rx) = mpsc::channel::<DeliveryUpdate>(max_in_flight * 2);
+        let config = engine.config();
+        let limits = Limits::new(
+            config.max_in_flight,
+            config
+                .max_in_flight_per_tenant
+                .unwrap_or_else(|| fairness::default_per_tenant(config.max_in_flight)),
+            config.max_in_flight_per_webhook,
+        );
+        let (tx, rx) = mpsc::channel::<DeliveryUpdate>(limits.total * 2);
         let recorder = tokio::spawn(recorder::run(engine.clone(), rx));
         let mut lane = engine.open_lane(&self.token, LANE_CAPACITY);
         let mut handed: VecDeque<Handed> = VecDeque::new();
-        let mut tasks = tokio::task::JoinSet::new();
+        let mut run = Running {
+            engine: engine.clone(),
+            tx,
+            tasks: JoinSet::new(),
+            names: HashMap::new(),
+            shares: Shares::new(limits),
+        };
+        let mut published = Skip::default();
         let mut lane_open = true;
         let mut table_next = false;
         let mut look = true;
         let mut next_look = tokio::time::Instant::now();
-        let claim_batch = engine.config().claim_batch as usize;
-        let min_claim = MIN_CLAIM.min(claim_batch).min(max_in_flight).max(1);
-        // Each webhook's own limit on requests in flight; a delivery waits for its slot
-        // holding its global permit (so the total stays bounded), and is left to the
-        // table if its lease ran low meanwhile.
-        let per_webhook = engine.config().max_in_flight_per_webhook.max(1);
-        let mut slots: HashMap<String, Arc<Semaphore>> = HashMap::new();
-        let mut start = |tasks: &mut tokio::task::JoinSet<()>,
-                         permit: tokio::sync::OwnedSemaphorePermit,
-                         c: Claimed,
-                         w: Arc<StoredWebhook>,
-                         lease_until: i64| {
-            let slot = slots
-                .entry(w.id.clone())
-                .or_insert_with(|| Arc::new(Semaphore::new(per_webhook)))
-                .clone();
-            let (engine, tx) = (engine.clone(), tx.clone());
-            tasks.spawn(async move {
-                let Ok(_slot) = slot.acquire_owned().await else {
-                    return;
-                };
-                if !fresh(lease_until, engine.now_ms(), engine.config().lease_ms) {
-                    tracing::warn!(delivery = %c.id, "waited past half its lease for its webhook; the queue will retry it");
-                    return;
-                }
-                if !engine.may_attempt() {
-                    // Others may take this instance for dead and its deliveries over.
-                    tracing::warn!(delivery = %c.id, "this instance's heartbeat is overdue; not starting the attempt");
-                    return;
-                }
-                let _ = tx.send(execute(&engine, &w, c).await).await;
-                drop(permit);
-            });
-        };
+        let claim_batch = config.claim_batch as usize;
+        // A claim is worth its round trip from this many free places; never more than one
+        // tenant's share leaves free, or a tenant holding its share would stop claims.
+        let min_claim = MIN_CLAIM
+            .min(claim_batch)
+            .min(limits.total - limits.per_tenant)
+            .max(1);
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            while tasks.try_join_next().is_some() {}
+            while let Some(done) = run.tasks.try_join_next_with_id() {
+                look |= run.finished(done);
+            }
             while let Some(items) = lane.try_recv() {
                 handed.extend(items);
             }
@@ -182,21 +179,19 @@ impl Worker {
             // starves the other under overload.
             let table_turn = look && (handed.is_empty() || table_next);
             if table_turn {
-                let room = permits.available_permits().min(claim_batch);
+                let room = run.shares.room().min(claim_batch);
                 if room >= min_claim {
-                    let got = self
-                        .claim_and_start(room, &permits, &mut |p, c, w, until| {
-                            start(&mut tasks, p, c, w, until)
-                        })
-                        .await;
+                    let (got, full) = self.claim_and_start(room, &mut run, &mut stats).await;
                     table_next = false;
                     stats.claimed += got as u64;
                     // A full claim: more may be due right now.
-                    look = got == room;
+                    look = full;
                     if !look {
-                        let wait = if got > 0 {
-                            // Everything due was just claimed: look again when woken, or
-                            // soon (a retry falling due meanwhile waits at most this long).
+                        let wait = if got > 0 || !run.shares.skip().is_empty() {
+                            // Everything due (not passed over) was just claimed: look
+                            // again when woken, when a webhook or tenant passed over has
+                            // room, or soon (a retry falling due meanwhile waits at most
+                            // this long).
                             BUSY_RECHECK
                         } else {
                             self.idle_wait().await
@@ -206,28 +201,23 @@ impl Worker {
                     continue;
                 }
             } else if !handed.is_empty() {
-                let (started, stale) =
-                    self.start_handed(&mut handed, &permits, &mut |p, c, w, until| {
-                        start(&mut tasks, p, c, w, until)
-                    });
-                lane.started(started + stale);
-                stats.handed += started as u64;
+                let (taken, stale) = self.start_handed(&mut handed, &mut run, &mut stats).await;
+                lane.started(taken + stale);
                 stats.stale += stale as u64;
                 table_next = true;
-                if started + stale > 0 {
+                if taken + stale > 0 {
                     continue;
                 }
             }
-            // Permits needed before there is anything to do: a worthwhile claim's worth
-            // on the table's turn, one for a hand-off waiting.
-            let need = if table_turn {
-                min_claim
-            } else if !handed.is_empty() {
-                1
-            } else {
-                0
-            };
-            let short = permits.available_permits() < need;
+            // Ingest hands over nothing that claims would pass over.
+            let skip = run.shares.skip();
+            if skip != published {
+                engine.pass_over(skip.clone());
+                published = skip;
+            }
+            // Nothing to do until a hand-off, a wake-up, the next look, or an attempt
+            // ending (its place goes to what waits, and claims may look again).
+            let busy = !run.tasks.is_empty();
             tokio::select! {
                 items = lane.recv(), if lane_open => match items {
                     Some(items) => handed.extend(items),
@@ -235,11 +225,17 @@ impl Worker {
                 },
                 _ = engine.woken() => look = true,
                 _ = tokio::time::sleep_until(next_look), if !look => {}
-                p = permits.clone().acquire_many_owned(need as u32), if short => drop(p),
+                Some(done) = run.tasks.join_next_with_id(), if busy => look |= run.finished(done),
                 _ = shutdown.changed() => {}
             }
         }
         engine.close_lane();
+        let Running {
+            tx,
+            mut tasks,
+            shares,
+            ..
+        } = run;
         drop(tx);
         if tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} })
             .await
@@ -251,9 +247,9 @@ impl Worker {
             );
         }
         let _ = recorder.await;
-        // Hand-offs never started are leased to this worker too: the release covers them.
-        drop(handed);
-        drop(lane);
+        // Hand-offs never started and deliveries waiting for room are leased to this
+        // worker too: the release covers them.
+        drop((handed, shares, lane));
         match engine
             .store()
             .release_lease(&self.token, engine.now_ms())
@@ -267,34 +263,37 @@ impl Worker {
             handed = stats.handed,
             claimed = stats.claimed,
             stale = stats.stale,
+            given_back = stats.given_back,
             "worker stopped"
         );
         stats
     }
 
-    /// Starts handed-off deliveries while permits last; returns how many were started and
-    /// how many were dropped as stale (held past half their lease: by the time they would
-    /// run, the table may hand them out again, so they are left to it).
-    fn start_handed(
+    /// Offers handed-off deliveries to the shares while the window has room; returns how
+    /// many were taken from the lane and how many were dropped as stale (held past half
+    /// their lease: by the time they would run, the table may hand them out again, so
+    /// they are left to it).
+    async fn start_handed(
         &self,
         handed: &mut VecDeque<Handed>,
-        permits: &Arc<Semaphore>,
-        start: &mut Starter<'_>,
+        run: &mut Running,
+        stats: &mut RunStats,
     ) -> (usize, usize) {
-        let (mut started, mut stale) = (0, 0);
+        let (mut taken, mut stale) = (0, 0);
         let (now, lease_ms) = (self.engine.now_ms(), self.engine.config().lease_ms);
+        let mut back = vec![];
         while let Some(h) = handed.front() {
             if !fresh(h.lease_until, now, lease_ms) {
                 handed.pop_front();
                 stale += 1;
                 continue;
             }
-            let Ok(permit) = permits.clone().try_acquire_owned() else {
+            if run.shares.room() == 0 {
                 break;
-            };
+            }
             let h = handed.pop_front().expect("not empty");
-            start(permit, h.claimed, h.webhook, h.lease_until);
-            started += 1;
+            stats.handed += u64::from(run.offer(h, &mut back));
+            taken += 1;
         }
         if stale > 0 {
             tracing::warn!(
@@ -302,47 +301,78 @@ impl Worker {
                 "hand-offs waited past half their lease; the queue will retry them"
             );
         }
-        (started, stale)
+        self.give_back(back, stats).await;
+        (taken, stale)
     }
 
-    /// Claims up to `room` due deliveries from the table and starts each (there are
-    /// permits for all of them); returns how many were claimed.
+    /// Claims up to `room` due deliveries from the table, passing over the webhooks and
+    /// tenants that hold their share, and offers each to the shares; returns how many
+    /// were claimed and whether the claim came back full.
     async fn claim_and_start(
         &self,
         room: usize,
-        permits: &Arc<Semaphore>,
-        start: &mut Starter<'_>,
-    ) -> usize {
-        let lease_until = self.engine.now_ms() + self.engine.config().lease_ms;
-        let claimed = match self.claim(room as u32).await {
+        run: &mut Running,
+        stats: &mut RunStats,
+    ) -> (usize, bool) {
+        let config = self.engine.config();
+        let now = self.engine.now_ms();
+        let lease_until = now + config.lease_ms;
+        let skip = run.shares.skip();
+        let claim = Claim {
+            now,
+            limit: room as u32,
+            lease_ms: config.lease_ms,
+            token: &self.token,
+            skip: &skip,
+        };
+        let claimed = match self.engine.store().claim(&claim).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(error = %e, "claiming deliveries failed");
-                return 0;
+                return (0, false);
             }
         };
         let got = claimed.len();
         if got == 0 {
-            return 0;
+            return (0, false);
         }
         let hooks = match self.webhooks_for(&claimed).await {
             Ok(h) => h,
             Err(e) => {
                 tracing::error!(error = %e, "loading webhooks failed");
-                return got; // the leases expire and the deliveries are claimed again
+                return (got, false); // the leases expire and the deliveries are claimed again
             }
         };
+        let mut back = vec![];
         for c in claimed {
-            let Some(w) = hooks.get(&c.webhook_id).cloned() else {
+            let Some(webhook) = hooks.get(&c.webhook_id).cloned() else {
                 continue; // deleted meanwhile, with its deliveries
             };
-            let permit = permits
-                .clone()
-                .try_acquire_owned()
-                .expect("claimed no more than the permits available");
-            start(permit, c, w, lease_until);
+            let job = Handed {
+                claimed: c,
+                webhook,
+                lease_until,
+            };
+            run.offer(job, &mut back);
         }
-        got
+        self.give_back(back, stats).await;
+        (got, got == room)
+    }
+
+    /// Gives the leases of deliveries the shares did not keep back to the table.
+    async fn give_back(&self, ids: Vec<String>, stats: &mut RunStats) {
+        if ids.is_empty() {
+            return;
+        }
+        stats.given_back += ids.len() as u64;
+        let store = self.engine.store();
+        if let Err(e) = store
+            .release_deliveries(&self.token, &ids, self.engine.now_ms())
+            .await
+        {
+            // Their leases expire and they are claimed again.
+            tracing::error!(error = %e, "giving deliveries back failed");
+        }
     }
 
     /// How long to sleep when idle: until the next delivery is due, at most a second.
@@ -356,8 +386,80 @@ impl Worker {
     }
 }
 
+/// The long-running loop's attempts: the shares, the tasks making the requests (each
+/// named by its tenant and webhook), and the way to the recorder.
+struct Running {
+    engine: Engine,
+    tx: mpsc::Sender<DeliveryUpdate>,
+    tasks: JoinSet<()>,
+    names: HashMap<tokio::task::Id, (String, String)>,
+    shares: Shares,
+}
+
+impl Running {
+    /// Offers a delivery in hand to the shares: starts it, keeps it waiting, or adds its
+    /// id to `back` for the table. Answers whether it was kept (started or waiting).
+    fn offer(&mut self, job: Handed, back: &mut Vec<String>) -> bool {
+        match self.shares.offer(job) {
+            Offered::Start(job) => {
+                self.spawn(job);
+                true
+            }
+            Offered::Waiting => true,
+            Offered::GiveBack(job) => {
+                back.push(job.claimed.id);
+                false
+            }
+        }
+    }
+
+    /// Starts the attempt of a delivery the shares counted as running.
+    fn spawn(&mut self, job: Handed) {
+        let names = shares::names(&job);
+        let (engine, tx) = (self.engine.clone(), self.tx.clone());
+        let Handed {
+            claimed: c,
+            webhook: w,
+            lease_until,
+        } = job;
+        let handle = self.tasks.spawn(async move {
+            if !fresh(lease_until, engine.now_ms(), engine.config().lease_ms) {
+                tracing::warn!(delivery = %c.id, "waited past half its lease for room; the queue will retry it");
+                return;
+            }
+            if !engine.may_attempt() {
+                // Others may take this instance for dead and its deliveries over.
+                tracing::warn!(delivery = %c.id, "this instance's heartbeat is overdue; not starting the attempt");
+                return;
+            }
+            let _ = tx.send(execute(&engine, &w, c).await).await;
+        });
+        self.names.insert(handle.id(), names);
+    }
+
+    /// A task ended (finished, failed or aborted): its place goes to whatever waits for
+    /// it. Answers whether claims should look again (a holder they passed over has room).
+    fn finished(&mut self, done: std::result::Result<(tokio::task::Id, ()), JoinError>) -> bool {
+        let id = match done {
+            Ok((id, ())) => id,
+            Err(e) => {
+                tracing::error!(error = %e, "an attempt's task failed");
+                e.id()
+            }
+        };
+        let Some((tenant, webhook)) = self.names.remove(&id) else {
+            return false;
+        };
+        let freed = self.shares.finished(&tenant, &webhook);
+        for job in freed.ready {
+            self.spawn(job);
+        }
+        freed.unskipped
+    }
+}
+
 /// The smallest claim worth a round trip while deliveries are in flight: with fewer
-/// permits free, the worker waits for more rather than claim a few at a time.
+/// places free, the worker waits for more rather than claim a few at a time.
 const MIN_CLAIM: usize = 16;
 
 /// Handed-off deliveries the worker holds at most, not yet started (past that, ingest
@@ -370,11 +472,6 @@ pub const LANE_CAPACITY: usize = 1024;
 fn fresh(lease_until: i64, now: i64, lease_ms: i64) -> bool {
     lease_until - now >= lease_ms / 2
 }
-
-/// Starts one attempt with its permit (spawning it onto the worker's task set).
-/// (The last argument is when the delivery's lease ends.)
-type Starter<'a> =
-    dyn FnMut(tokio::sync::OwnedSemaphorePermit, Claimed, Arc<StoredWebhook>, i64) + Send + 'a;
 
 /// After a claim that took what was due, the next look without a wake-up.
 const BUSY_RECHECK: Duration = Duration::from_millis(50);

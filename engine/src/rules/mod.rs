@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod classify;
 pub mod condition;
+pub mod fairness;
 pub mod fanout;
 pub mod filter;
 pub mod login_throttle;

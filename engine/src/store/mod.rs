@@ -128,14 +128,28 @@ pub trait QueueStore: Send + Sync {
         lease_token: &str,
         lease_until: i64,
     ) -> Result<()>;
-    /// Leases up to `limit` due deliveries as `token` for `lease_ms`.
+    /// Leases up to `limit` due deliveries as `token` for `lease_ms`, oldest due first.
     async fn claim_due(
         &self,
         now: i64,
         limit: u32,
         lease_ms: i64,
         token: &str,
-    ) -> Result<Vec<Claimed>>;
+    ) -> Result<Vec<Claimed>> {
+        self.claim(&Claim {
+            now,
+            limit,
+            lease_ms,
+            token,
+            skip: &Skip::default(),
+        })
+        .await
+    }
+    /// Leases up to `claim.limit` due deliveries, oldest due first, of webhooks and
+    /// tenants not in `claim.skip` (docs/scaling.md#fairness-between-tenants): with a
+    /// skip list, at most `skip.per_webhook` of one webhook, found through the
+    /// `(webhook_id, due_at)` index so a skipped backlog costs nothing to pass over.
+    async fn claim(&self, claim: &Claim<'_>) -> Result<Vec<Claimed>>;
     /// Records attempt outcomes in one transaction; answers the ids of webhooks that were
     /// disabled by these outcomes.
     async fn record(&self, updates: &[DeliveryUpdate]) -> Result<Vec<String>>;
@@ -170,6 +184,9 @@ pub trait QueueStore: Send + Sync {
     ) -> Result<u64>;
     /// Makes the deliveries leased as `token` due again.
     async fn release_lease(&self, token: &str, now: i64) -> Result<u64>;
+    /// Makes the deliveries `ids` due again where they are still leased as `token` (a
+    /// worker giving back what it will not send soon).
+    async fn release_deliveries(&self, token: &str, ids: &[String], now: i64) -> Result<u64>;
     async fn queue_stats(&self) -> Result<QueueStats>;
     /// The earliest due time of a delivery waiting in the table.
     async fn next_due(&self) -> Result<Option<i64>>;
@@ -381,6 +398,39 @@ pub struct Purged {
 impl Purged {
     pub fn total(&self) -> u64 {
         self.events + self.deliveries + self.attempts
+    }
+}
+
+/// One claim from the table (see [`QueueStore::claim`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    pub now: i64,
+    pub limit: u32,
+    pub lease_ms: i64,
+    pub token: &'a str,
+    pub skip: &'a Skip,
+}
+
+/// What a claim passes over: webhooks and tenants that already hold their share of the
+/// claiming worker (rules::fairness::claims_more), and how many of one webhook it takes.
+/// Ingest does not hand such webhooks' new deliveries to the worker either. Both lists are
+/// sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Skip {
+    pub webhooks: Vec<String>,
+    pub tenants: Vec<String>,
+    pub per_webhook: u32,
+}
+
+impl Skip {
+    pub fn is_empty(&self) -> bool {
+        self.webhooks.is_empty() && self.tenants.is_empty()
+    }
+
+    /// Whether `webhook` is passed over (the lists are sorted).
+    pub fn covers(&self, webhook: &StoredWebhook) -> bool {
+        self.webhooks.binary_search(&webhook.id).is_ok()
+            || self.tenants.binary_search(&webhook.tenant).is_ok()
     }
 }
 

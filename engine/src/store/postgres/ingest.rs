@@ -206,7 +206,7 @@ pub(super) async fn write_events(
                 continue;
             }
             let id = crate::ids::new_id(crate::ids::DELIVERY, now);
-            let lease = lease.filter(|l| born_leased.len() < l.max);
+            let lease = lease.filter(|l| l.takes(born_leased.len(), &hooks[h]));
             if lease.is_some() {
                 born_leased.push(BornLeased {
                     id: id.clone(),

@@ -10,7 +10,9 @@ use sqlx::Row;
 use super::{PgStore, WORK_CHANNEL};
 use crate::error::{EngineError, Result};
 use crate::records::{BirthLease, Claimed, DeliveryUpdate, NewDelivery, NewEvent};
-use crate::store::{GroupIngested, IngestOutcome, LogStore, QueueStats, QueueStore, ResendStart};
+use crate::store::{
+    Claim, GroupIngested, IngestOutcome, LogStore, QueueStats, QueueStore, ResendStart,
+};
 use domain::DeliveryStatus;
 
 /// The advisory-lock namespace ingest with an idempotency key locks the key's hash in
@@ -137,25 +139,49 @@ impl QueueStore for PgStore {
     }
 
     /// Claims up to `limit` due deliveries (including those whose lease expired), oldest
-    /// due first, skipping rows another transaction is taking.
-    async fn claim_due(
-        &self,
-        now: i64,
-        limit: u32,
-        lease_ms: i64,
-        token: &str,
-    ) -> Result<Vec<Claimed>> {
-        let rows = sqlx::query(
-            "UPDATE deliveries d SET status = 'delivering', lease_token = $1, due_at = $2, batch_open = FALSE, updated_at = $3 \
-             FROM (SELECT id FROM deliveries WHERE due_at <= $3 ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED) c \
-             WHERE d.id = c.id RETURNING d.id, d.webhook_id, d.attempts, d.retry_base",
-        )
-        .bind(token)
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(limit as i64)
-        .fetch_all(&self.pool)
-        .await?;
+    /// due first, passing over `skip` and rows another transaction is taking.
+    async fn claim(&self, c: &Claim<'_>) -> Result<Vec<Claimed>> {
+        let set = "UPDATE deliveries d SET status = 'delivering', lease_token = $1, due_at = $2, batch_open = FALSE, updated_at = $3 ";
+        let returning = " WHERE d.id = c.id RETURNING d.id, d.webhook_id, d.attempts, d.retry_base";
+        let rows = if c.skip.is_empty() {
+            let sql = format!(
+                "{set}FROM (SELECT id FROM deliveries WHERE due_at <= $3 ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED) c{returning}"
+            );
+            sqlx::query(&sql)
+                .bind(c.token)
+                .bind(c.now + c.lease_ms)
+                .bind(c.now)
+                .bind(c.limit as i64)
+                .fetch_all(&self.pool)
+                .await?
+        } else {
+            // The webhooks with anything queued, one index seek each (a loose scan of
+            // `deliveries_webhook_due`), then each one's oldest due from the same index
+            // (it includes the id, so the plan reads only the index): a skipped backlog is
+            // never walked through. The candidates' ids are then locked by primary key.
+            let sql = format!(
+                "{set}FROM (SELECT q.id FROM deliveries q WHERE q.due_at <= $3 AND q.id = ANY(ARRAY( \
+                   WITH RECURSIVE hooks(id) AS ( \
+                     SELECT MIN(webhook_id) FROM deliveries WHERE due_at IS NOT NULL \
+                     UNION ALL SELECT (SELECT MIN(webhook_id) FROM deliveries WHERE due_at IS NOT NULL AND webhook_id > hooks.id) \
+                     FROM hooks WHERE hooks.id IS NOT NULL) \
+                   SELECT x.id FROM hooks h JOIN webhooks w ON w.id = h.id \
+                   CROSS JOIN LATERAL (SELECT id FROM deliveries WHERE webhook_id = h.id AND due_at <= $3 ORDER BY due_at LIMIT $5) x \
+                   WHERE NOT (h.id = ANY($6)) AND NOT (w.tenant = ANY($7)))) \
+                 ORDER BY q.due_at LIMIT $4 FOR UPDATE OF q SKIP LOCKED) c{returning}"
+            );
+            sqlx::query(&sql)
+                .bind(c.token)
+                .bind(c.now + c.lease_ms)
+                .bind(c.now)
+                .bind(c.limit as i64)
+                .bind(c.skip.per_webhook.max(1) as i64)
+                .bind(&c.skip.webhooks)
+                .bind(&c.skip.tenants)
+                .fetch_all(&self.pool)
+                .await?
+        };
+        let token = c.token;
         let mut claimed: Vec<Claimed> = rows
             .into_iter()
             .map(|r| Claimed {
@@ -274,6 +300,22 @@ impl QueueStore for PgStore {
             .bind(now)
             .bind(token)
             .bind(WORK_CHANNEL)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.get::<i64, _>("n") as u64)
+    }
+
+    async fn release_deliveries(&self, token: &str, ids: &[String], now: i64) -> Result<u64> {
+        let sql = format!(
+            "WITH r AS (UPDATE deliveries SET {RELEASE_SET} WHERE lease_token = $2 AND status = 'delivering' \
+             AND id = ANY($4) RETURNING 1) \
+             SELECT COUNT(*) AS n, (SELECT pg_notify($3, '') WHERE EXISTS (SELECT 1 FROM r)) IS NULL AS quiet FROM r"
+        );
+        let row = sqlx::query(&sql)
+            .bind(now)
+            .bind(token)
+            .bind(WORK_CHANNEL)
+            .bind(ids)
             .fetch_one(&self.pool)
             .await?;
         Ok(row.get::<i64, _>("n") as u64)

@@ -51,7 +51,7 @@ pub(super) async fn write_events(
                 continue;
             }
             let id = crate::ids::new_id(crate::ids::DELIVERY, now);
-            let born_leased = lease.filter(|l| leased.len() < l.max);
+            let born_leased = lease.filter(|l| l.takes(leased.len(), &hooks[h]));
             if let Some(l) = born_leased {
                 leased.push(BornLeased {
                     id: id.clone(),

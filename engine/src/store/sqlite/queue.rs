@@ -10,7 +10,9 @@ use super::{batch, health, SqliteStore};
 use crate::error::{EngineError, Result};
 use crate::records::{AttemptRecord, BirthLease, Claimed, DeliveryUpdate, NewDelivery, NewEvent};
 use crate::rules::filter::subscribes;
-use crate::store::{GroupIngested, IngestOutcome, LogStore, QueueStats, QueueStore, ResendStart};
+use crate::store::{
+    Claim, GroupIngested, IngestOutcome, LogStore, QueueStats, QueueStore, ResendStart,
+};
 use async_trait::async_trait;
 use domain::DeliveryStatus;
 
@@ -123,26 +125,50 @@ impl QueueStore for SqliteStore {
     }
 
     /// Claims up to `limit` due deliveries (including those whose lease expired) for
-    /// `lease_ms`, and reads their events.
-    async fn claim_due(
-        &self,
-        now: i64,
-        limit: u32,
-        lease_ms: i64,
-        token: &str,
-    ) -> Result<Vec<Claimed>> {
-        let rows = sqlx::query(
-            "UPDATE deliveries SET status = 'delivering', lease_token = ?, due_at = ?, batch_open = 0, updated_at = ? \
-             WHERE id IN (SELECT id FROM deliveries WHERE due_at <= ? ORDER BY due_at LIMIT ?) \
-             RETURNING id, webhook_id, attempts, retry_base",
-        )
-        .bind(token)
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(now)
-        .bind(limit as i64)
-        .fetch_all(&self.write)
-        .await?;
+    /// `lease_ms`, passing over `skip`, and reads their events.
+    async fn claim(&self, c: &Claim<'_>) -> Result<Vec<Claimed>> {
+        let set = "UPDATE deliveries SET status = 'delivering', lease_token = ?, due_at = ?, batch_open = 0, updated_at = ? ";
+        let returning = " RETURNING id, webhook_id, attempts, retry_base";
+        let rows = if c.skip.is_empty() {
+            let sql = format!(
+                "{set}WHERE id IN (SELECT id FROM deliveries WHERE due_at <= ? ORDER BY due_at LIMIT ?){returning}"
+            );
+            sqlx::query(&sql)
+                .bind(c.token)
+                .bind(c.now + c.lease_ms)
+                .bind(c.now)
+                .bind(c.now)
+                .bind(c.limit as i64)
+                .fetch_all(&self.write)
+                .await?
+        } else {
+            // The webhooks with anything queued, one index seek each (a loose scan of
+            // `deliveries_webhook_due`), then each one's oldest due: a skipped backlog is
+            // never walked through.
+            let sql = format!(
+                "{set}WHERE rowid IN (WITH RECURSIVE hooks(id) AS ( \
+                   SELECT MIN(webhook_id) FROM deliveries WHERE due_at IS NOT NULL \
+                   UNION ALL SELECT (SELECT MIN(webhook_id) FROM deliveries WHERE due_at IS NOT NULL AND webhook_id > hooks.id) \
+                   FROM hooks WHERE hooks.id IS NOT NULL) \
+                 SELECT d.rowid FROM hooks h JOIN webhooks w ON w.id = h.id \
+                 JOIN deliveries d ON d.rowid IN (SELECT x.rowid FROM deliveries x \
+                   WHERE x.webhook_id = h.id AND x.due_at <= ? ORDER BY x.due_at LIMIT ?) \
+                 WHERE h.id NOT IN (SELECT value FROM json_each(?)) AND w.tenant NOT IN (SELECT value FROM json_each(?)) \
+                 ORDER BY d.due_at LIMIT ?){returning}"
+            );
+            sqlx::query(&sql)
+                .bind(c.token)
+                .bind(c.now + c.lease_ms)
+                .bind(c.now)
+                .bind(c.now)
+                .bind(c.skip.per_webhook.max(1) as i64)
+                .bind(serde_json::to_string(&c.skip.webhooks)?)
+                .bind(serde_json::to_string(&c.skip.tenants)?)
+                .bind(c.limit as i64)
+                .fetch_all(&self.write)
+                .await?
+        };
+        let token = c.token;
         let mut claimed: Vec<Claimed> = rows
             .into_iter()
             .map(|r| Claimed {
@@ -315,6 +341,21 @@ impl QueueStore for SqliteStore {
         )
         .bind(now)
         .bind(now)
+        .execute(&self.write)
+        .await?
+        .rows_affected())
+    }
+
+    async fn release_deliveries(&self, token: &str, ids: &[String], now: i64) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
+             due_at = ?, lease_token = NULL, updated_at = ? WHERE status = 'delivering' AND lease_token = ? \
+             AND id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(now)
+        .bind(now)
+        .bind(token)
+        .bind(serde_json::to_string(ids)?)
         .execute(&self.write)
         .await?
         .rows_affected())

@@ -25,17 +25,29 @@ use crate::error::ConsoleError;
 #[derive(Clone, Copy)]
 pub struct Me(pub Resource<Result<Option<SignedInUser>, ConsoleError>>);
 
+/// The tenants the switcher suggests, `(id, name)`.
+type TenantChoices = Vec<(String, String)>;
+
 #[component]
 pub fn SignedIn() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
     provide_context(Me(user));
+    // Here, not in the switcher: the switcher renders inside the Suspend below, which
+    // awaits both (one Suspense: no nested one inside the top bar).
+    let tenants = Resource::new(|| (), |_| switcher_tenants());
     // The page (Outlet) stays outside the Suspend: its server functions check the session
     // themselves, and a missing session redirects from here as well.
     view! {
         <Suspense fallback=|| view! { <header class="topbar"></header> }>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(Some(me)) => view! { <TopBar me/> }.into_any(),
+                    Ok(Some(me)) => {
+                        let tenants = match me.portal {
+                            None => tenants.await.unwrap_or_default(),
+                            Some(_) => Vec::new(),
+                        };
+                        view! { <TopBar me tenants/> }.into_any()
+                    }
                     Ok(None) | Err(ConsoleError::Unauthorized) => view! { <Redirect path="/login"/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }
@@ -49,10 +61,10 @@ pub fn SignedIn() -> impl IntoView {
 }
 
 #[component]
-fn TopBar(me: SignedInUser) -> impl IntoView {
+fn TopBar(me: SignedInUser, tenants: TenantChoices) -> impl IntoView {
     match me.portal.clone() {
         Some(look) => view! { <PortalBar tenant=me.tenant look/> }.into_any(),
-        None => view! { <UserBar me/> }.into_any(),
+        None => view! { <UserBar me tenants/> }.into_any(),
     }
 }
 
@@ -84,7 +96,7 @@ fn PortalBar(tenant: String, look: domain::PortalLook) -> impl IntoView {
 }
 
 #[component]
-fn UserBar(me: SignedInUser) -> impl IntoView {
+fn UserBar(me: SignedInUser, tenants: TenantChoices) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let current = me.tenant.clone();
     view! {
@@ -98,7 +110,7 @@ fn UserBar(me: SignedInUser) -> impl IntoView {
                 <A href="/" exact=true>"Webhooks"</A>
                 <A href="/settings">"Settings"</A>
             </nav>
-            <TenantSwitcher current/>
+            <TenantSwitcher current tenants/>
             <div class="who">
                 <span class="muted">
                     "Signed in as " <strong class="who-name">{me.name}</strong>
@@ -117,22 +129,17 @@ fn UserBar(me: SignedInUser) -> impl IntoView {
 /// new webhooks go to. A text field suggesting the tenants (more than a menu could hold),
 /// in a plain form: switching reloads every page's data, with or without JavaScript.
 #[component]
-fn TenantSwitcher(current: String) -> impl IntoView {
+fn TenantSwitcher(current: String, tenants: TenantChoices) -> impl IntoView {
     use leptos::server_fn::ServerFn;
-    let tenants = Resource::new(|| (), |_| switcher_tenants());
     view! {
         <form method="post" action=SwitchTenant::PATH class="inline tenant-switcher">
             <label for="tenant-switch" class="muted">"Tenant"</label>
             <input id="tenant-switch" name="tenant" list="tenant-options" required
                 autocomplete="off" size="14" value=current/>
             <datalist id="tenant-options">
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        tenants.await.unwrap_or_default().into_iter().map(|(id, name)| view! {
-                            <option value=id.clone()>{name}</option>
-                        }).collect_view()
-                    })}
-                </Suspense>
+                {tenants.into_iter().map(|(id, name)| view! {
+                    <option value=id.clone()>{name}</option>
+                }).collect_view()}
             </datalist>
             <button type="submit" class="btn ghost small">"Switch"</button>
         </form>

@@ -7,6 +7,7 @@
 //! limits per process), so the difference between the backends is written down here.
 mod common;
 
+use engine::rules::tenancy::TenantScope;
 use std::time::Duration;
 
 use common::*;
@@ -45,7 +46,7 @@ async fn a_starting_instance_keeps_live_leases_and_takes_back_dead_ones() {
     let got = h
         .engine
         .ingest(
-            &engine::rules::tenancy::TenantScope::All,
+            &TenantScope::All,
             vec![event("run.completed", json!({"n": 1}))],
             None,
         )
@@ -66,7 +67,7 @@ async fn a_starting_instance_keeps_live_leases_and_takes_back_dead_ones() {
     let released = other.release_interrupted().await.unwrap();
     let status = h
         .engine
-        .get_delivery(&engine::rules::tenancy::TenantScope::All, &delivery)
+        .get_delivery(&TenantScope::All, &delivery)
         .await
         .unwrap()
         .delivery
@@ -90,7 +91,7 @@ async fn leases_of_an_instance_that_stops_beating_are_released_by_the_others() {
     let got = h
         .engine
         .ingest(
-            &engine::rules::tenancy::TenantScope::All,
+            &TenantScope::All,
             vec![event("run.completed", json!({"n": 1}))],
             None,
         )
@@ -119,7 +120,7 @@ async fn leases_of_an_instance_that_stops_beating_are_released_by_the_others() {
         // dead_after_ms, though the lease itself runs for another minute.
         until("the dead instance's lease is released", || async {
             h.engine
-                .get_delivery(&engine::rules::tenancy::TenantScope::All, &delivery)
+                .get_delivery(&TenantScope::All, &delivery)
                 .await
                 .unwrap()
                 .delivery
@@ -133,7 +134,7 @@ async fn leases_of_an_instance_that_stops_beating_are_released_by_the_others() {
         // No instances on SQLite: the lease stays until it expires or the next start.
         assert_eq!(
             h.engine
-                .get_delivery(&engine::rules::tenancy::TenantScope::All, &delivery)
+                .get_delivery(&TenantScope::All, &delivery)
                 .await
                 .unwrap()
                 .delivery
@@ -158,7 +159,7 @@ async fn a_commit_on_one_instance_signals_the_others() {
                                         // No worker lane on this engine: the delivery waits in the table, and others hear.
     h.engine
         .ingest(
-            &engine::rules::tenancy::TenantScope::All,
+            &TenantScope::All,
             vec![event("run.completed", json!({"n": 1}))],
             None,
         )
@@ -179,7 +180,7 @@ async fn a_commit_on_one_instance_signals_the_others() {
     let got = h
         .engine
         .ingest(
-            &engine::rules::tenancy::TenantScope::All,
+            &TenantScope::All,
             vec![event("run.completed", json!({"n": 2}))],
             None,
         )

@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use domain::{ConditionCheck, RedactAction, Redaction, WebhookInput};
+use engine::rules::tenancy::TenantScope;
 use engine::EngineError;
 use serde_json::{json, Value};
 
@@ -121,7 +122,7 @@ async fn conditions_route_and_redaction_hides_the_canary() {
     // A resend and a test send of the redacted webhook are redacted too.
     let delivery = h
         .engine
-        .get_event(&engine::rules::tenancy::TenantScope::All, &got.id)
+        .get_event(&TenantScope::All, &got.id)
         .await
         .unwrap()
         .deliveries
@@ -129,7 +130,7 @@ async fn conditions_route_and_redaction_hides_the_canary() {
         .find(|d| d.webhook_id == hidden.id)
         .unwrap();
     h.engine
-        .resend(&engine::rules::tenancy::TenantScope::All, &delivery.id)
+        .resend(&TenantScope::All, &delivery.id)
         .await
         .expect("resend");
     h.drain().await;
@@ -138,7 +139,7 @@ async fn conditions_route_and_redaction_hides_the_canary() {
     let test = h
         .engine
         .send_test(
-            &engine::rules::tenancy::TenantScope::All,
+            &TenantScope::All,
             &hidden.id,
             "evaluation.failed",
             Some(json!({"input": CANARY, "score": 0.1})),
@@ -158,7 +159,7 @@ async fn conditions_route_and_redaction_hides_the_canary() {
     // The stored event is the platform's and stays whole.
     let stored = h
         .engine
-        .get_event(&engine::rules::tenancy::TenantScope::All, &got.id)
+        .get_event(&TenantScope::All, &got.id)
         .await
         .unwrap()
         .event;
@@ -200,7 +201,7 @@ async fn a_condition_error_does_not_match_and_is_kept_on_the_webhook() {
     let edited = h
         .engine
         .update_webhook(
-            &engine::rules::tenancy::TenantScope::All,
+            &TenantScope::All,
             &wh.id,
             WebhookInput {
                 condition: Some("has(data.score) && data.score < 0.8".into()),
@@ -269,7 +270,7 @@ async fn save_refuses_bad_conditions_and_paths_and_changes_nothing() {
         let err = h
             .engine
             .create_webhook(
-                &engine::rules::tenancy::TenantScope::All,
+                &TenantScope::All,
                 WebhookInput {
                     ..hook("bad", "http://127.0.0.1:9/x")
                 }
@@ -285,7 +286,7 @@ async fn save_refuses_bad_conditions_and_paths_and_changes_nothing() {
     }
     assert_eq!(
         h.engine
-            .list_webhooks(&engine::rules::tenancy::TenantScope::All, 10, None)
+            .list_webhooks(&TenantScope::All, 10, None)
             .await
             .unwrap()
             .data

@@ -3,6 +3,7 @@
 //! Real SQLite file, real HTTP receivers on 127.0.0.1, a manual clock and zero jitter.
 mod common;
 
+use engine::rules::tenancy::TenantScope;
 use std::collections::HashSet;
 
 use common::*;
@@ -617,7 +618,7 @@ async fn filters_and_patterns_route_only_matching_events() {
     ];
     let got = h
         .engine
-        .ingest(&engine::rules::tenancy::TenantScope::All, inputs, None)
+        .ingest(&TenantScope::All, inputs, None)
         .await
         .unwrap()
         .events;
@@ -664,13 +665,13 @@ async fn inactive_webhooks_get_nothing() {
 
     // Queued while active, deactivated before the worker got to it: still nothing sent.
     h.engine
-        .set_webhook_active(&engine::rules::tenancy::TenantScope::All, &wh.id, true)
+        .set_webhook_active(&TenantScope::All, &wh.id, true)
         .await
         .unwrap();
     let ing = h.ingest(event("run.completed", json!({}))).await;
     assert_eq!(ing.deliveries, 1);
     h.engine
-        .set_webhook_active(&engine::rules::tenancy::TenantScope::All, &wh.id, false)
+        .set_webhook_active(&TenantScope::All, &wh.id, false)
         .await
         .unwrap();
     assert_eq!(h.drain().await, 1);
@@ -843,7 +844,7 @@ async fn resend_makes_a_new_attempt_with_the_same_webhook_id() {
     h.advance(60_000);
     let d = h
         .engine
-        .resend(&engine::rules::tenancy::TenantScope::All, &dlv)
+        .resend(&TenantScope::All, &dlv)
         .await
         .expect("resend");
     let reqs = rx.expect_exactly(2).await;
@@ -865,11 +866,7 @@ async fn resend_makes_a_new_attempt_with_the_same_webhook_id() {
     assert_eq!(ms(&attempts[1].started_at), T0 + 60_000);
 
     // Resending a succeeded delivery is allowed too: another attempt, same id.
-    let d = h
-        .engine
-        .resend(&engine::rules::tenancy::TenantScope::All, &dlv)
-        .await
-        .unwrap();
+    let d = h.engine.resend(&TenantScope::All, &dlv).await.unwrap();
     let reqs = rx.expect_exactly(3).await;
     assert_eq!(reqs[2].h("webhook-id"), dlv);
     assert_eq!(d.delivery.attempts, 3);
@@ -878,9 +875,7 @@ async fn resend_makes_a_new_attempt_with_the_same_webhook_id() {
     assert_eq!(h.run_once().await, ExecutionOutcome::EmptyQueue);
     assert_eq!(rx.count(), 3);
     assert!(matches!(
-        h.engine
-            .resend(&engine::rules::tenancy::TenantScope::All, "dlv_nope")
-            .await,
+        h.engine.resend(&TenantScope::All, "dlv_nope").await,
         Err(EngineError::NotFound(_))
     ));
 }
@@ -924,13 +919,7 @@ async fn retry_failed_requeues_only_failed_deliveries_in_the_window() {
     let until = engine::clock::rfc3339(T0 + 20 * minute);
     let n = h
         .engine
-        .retry_failed(
-            &engine::rules::tenancy::TenantScope::All,
-            &wh.id,
-            &since,
-            Some(&until),
-            &[],
-        )
+        .retry_failed(&TenantScope::All, &wh.id, &since, Some(&until), &[])
         .await
         .unwrap();
     assert_eq!(n, 2, "the two failed deliveries at +10 and +12 min");
@@ -950,13 +939,7 @@ async fn retry_failed_requeues_only_failed_deliveries_in_the_window() {
     // Nothing failed is left in that window; a window without `until` takes the rest.
     assert_eq!(
         h.engine
-            .retry_failed(
-                &engine::rules::tenancy::TenantScope::All,
-                &wh.id,
-                &since,
-                Some(&until),
-                &[]
-            )
+            .retry_failed(&TenantScope::All, &wh.id, &since, Some(&until), &[])
             .await
             .unwrap(),
         0
@@ -964,7 +947,7 @@ async fn retry_failed_requeues_only_failed_deliveries_in_the_window() {
     let n = h
         .engine
         .retry_failed(
-            &engine::rules::tenancy::TenantScope::All,
+            &TenantScope::All,
             &wh.id,
             &engine::clock::rfc3339(T0),
             None,
@@ -976,7 +959,7 @@ async fn retry_failed_requeues_only_failed_deliveries_in_the_window() {
     let n = h
         .engine
         .retry_failed(
-            &engine::rules::tenancy::TenantScope::All,
+            &TenantScope::All,
             &wh.id,
             &engine::clock::rfc3339(T0),
             None,
@@ -994,13 +977,7 @@ async fn retry_failed_requeues_only_failed_deliveries_in_the_window() {
     assert_eq!(last, HashSet::from([dlvs[0].as_str(), dlvs[4].as_str()]));
     assert!(matches!(
         h.engine
-            .retry_failed(
-                &engine::rules::tenancy::TenantScope::All,
-                &wh.id,
-                "yesterday",
-                None,
-                &[]
-            )
+            .retry_failed(&TenantScope::All, &wh.id, "yesterday", None, &[])
             .await,
         Err(EngineError::Invalid(_))
     ));
@@ -1053,7 +1030,7 @@ async fn webhooks_failing_for_the_whole_window_are_disabled() {
     // Reactivating clears the reason; a success resets the failure streak.
     let w = h
         .engine
-        .set_webhook_active(&engine::rules::tenancy::TenantScope::All, &wh.id, true)
+        .set_webhook_active(&TenantScope::All, &wh.id, true)
         .await
         .unwrap();
     assert!(w.active && w.health.disabled_reason.is_none());
@@ -1074,18 +1051,14 @@ async fn rotated_secrets_sign_alongside_during_the_grace_period() {
     let grace = 3_600_000;
     let new = h
         .engine
-        .rotate_secret(
-            &engine::rules::tenancy::TenantScope::All,
-            &wh.id,
-            Some(grace),
-        )
+        .rotate_secret(&TenantScope::All, &wh.id, Some(grace))
         .await
         .unwrap();
     assert_ne!(new, old);
     assert!(new.starts_with("whsec_"));
     assert_eq!(
         h.engine
-            .webhook_secret(&engine::rules::tenancy::TenantScope::All, &wh.id)
+            .webhook_secret(&TenantScope::All, &wh.id)
             .await
             .unwrap(),
         new
@@ -1140,7 +1113,7 @@ async fn rotated_secrets_sign_alongside_during_the_grace_period() {
     // A rotation without grace drops the previous secret at once.
     let newer = h
         .engine
-        .rotate_secret(&engine::rules::tenancy::TenantScope::All, &wh.id, Some(0))
+        .rotate_secret(&TenantScope::All, &wh.id, Some(0))
         .await
         .unwrap();
     h.ingest(event("run.completed", json!({}))).await;
@@ -1154,11 +1127,7 @@ async fn rotated_secrets_sign_alongside_during_the_grace_period() {
     );
     assert!(matches!(
         h.engine
-            .rotate_secret(
-                &engine::rules::tenancy::TenantScope::All,
-                &wh.id,
-                Some(8 * 86_400_000)
-            )
+            .rotate_secret(&TenantScope::All, &wh.id, Some(8 * 86_400_000))
             .await,
         Err(EngineError::Invalid(_))
     ));
@@ -1191,12 +1160,7 @@ async fn send_test_answers_with_the_response_and_masked_request() {
 
     let res = h
         .engine
-        .send_test(
-            &engine::rules::tenancy::TenantScope::All,
-            &wh.id,
-            "evaluation.failed",
-            None,
-        )
+        .send_test(&TenantScope::All, &wh.id, "evaluation.failed", None)
         .await
         .unwrap();
     let r = rx.expect_exactly(1).await.remove(0);
@@ -1237,11 +1201,7 @@ async fn send_test_answers_with_the_response_and_masked_request() {
     // It is in the delivery log, as a test.
     let log = h
         .engine
-        .list_deliveries(
-            &engine::rules::tenancy::TenantScope::All,
-            &wh.id,
-            &Default::default(),
-        )
+        .list_deliveries(&TenantScope::All, &wh.id, &Default::default())
         .await
         .unwrap()
         .data;
@@ -1256,7 +1216,7 @@ async fn send_test_answers_with_the_response_and_masked_request() {
     let res = h
         .engine
         .send_test(
-            &engine::rules::tenancy::TenantScope::All,
+            &TenantScope::All,
             &wh.id,
             "alert.triggered",
             Some(json!({"metric": "drift"})),
@@ -1277,12 +1237,7 @@ async fn send_test_answers_with_the_response_and_masked_request() {
     assert_eq!(rx.count(), 2);
     assert!(matches!(
         h.engine
-            .send_test(
-                &engine::rules::tenancy::TenantScope::All,
-                &wh.id,
-                "no.such.type",
-                None
-            )
+            .send_test(&TenantScope::All, &wh.id, "no.such.type", None)
             .await,
         Err(EngineError::Invalid(_))
     ));
@@ -1325,7 +1280,7 @@ async fn validate_target_answers_before_saving() {
     // Nothing was saved.
     assert!(h
         .engine
-        .list_webhooks(&engine::rules::tenancy::TenantScope::All, 50, None)
+        .list_webhooks(&TenantScope::All, 50, None)
         .await
         .unwrap()
         .data
@@ -1378,12 +1333,7 @@ async fn validating_a_saved_webhook_uses_its_stored_protected_values() {
     };
     let res = h
         .engine
-        .validate_for_webhook(
-            &engine::rules::tenancy::TenantScope::All,
-            &w.id,
-            &rx.url,
-            vec![untouched],
-        )
+        .validate_for_webhook(&TenantScope::All, &w.id, &rx.url, vec![untouched])
         .await
         .unwrap();
     let r = rx.expect_exactly(1).await.remove(0);
@@ -1401,7 +1351,7 @@ async fn validating_a_saved_webhook_uses_its_stored_protected_values() {
     let res = h
         .engine
         .validate_for_webhook(
-            &engine::rules::tenancy::TenantScope::All,
+            &TenantScope::All,
             &w.id,
             &rx.url,
             vec![header("Authorization", "Token new-789", true)],
@@ -1415,12 +1365,7 @@ async fn validating_a_saved_webhook_uses_its_stored_protected_values() {
     );
     assert!(matches!(
         h.engine
-            .validate_for_webhook(
-                &engine::rules::tenancy::TenantScope::All,
-                "wh_missing",
-                &rx.url,
-                vec![]
-            )
+            .validate_for_webhook(&TenantScope::All, "wh_missing", &rx.url, vec![])
             .await,
         Err(engine::EngineError::NotFound(_))
     ));
@@ -1437,18 +1382,13 @@ async fn test_sends_do_not_change_webhook_health() {
     rx.script([Reply::status(410)]);
     let res = h
         .engine
-        .send_test(
-            &engine::rules::tenancy::TenantScope::All,
-            &wh.id,
-            "run.completed",
-            None,
-        )
+        .send_test(&TenantScope::All, &wh.id, "run.completed", None)
         .await
         .unwrap();
     assert_eq!(res.response_code, Some(410));
     let after = h
         .engine
-        .get_webhook(&engine::rules::tenancy::TenantScope::All, &wh.id)
+        .get_webhook(&TenantScope::All, &wh.id)
         .await
         .unwrap();
     assert!(after.active, "a 410 answer to a test send must not disable");
@@ -1465,7 +1405,7 @@ async fn test_sends_do_not_change_webhook_health() {
         ..Default::default()
     };
     h.engine
-        .update_webhook(&engine::rules::tenancy::TenantScope::All, &wh.id, policy)
+        .update_webhook(&TenantScope::All, &wh.id, policy)
         .await
         .unwrap();
     rx.script([Reply::status(500)]);
@@ -1473,25 +1413,20 @@ async fn test_sends_do_not_change_webhook_health() {
     h.drain().await;
     let failing = h
         .engine
-        .get_webhook(&engine::rules::tenancy::TenantScope::All, &wh.id)
+        .get_webhook(&TenantScope::All, &wh.id)
         .await
         .unwrap()
         .health;
     assert_eq!(failing.consecutive_failures, 1);
     let res = h
         .engine
-        .send_test(
-            &engine::rules::tenancy::TenantScope::All,
-            &wh.id,
-            "run.completed",
-            None,
-        )
+        .send_test(&TenantScope::All, &wh.id, "run.completed", None)
         .await
         .unwrap();
     assert!(res.success);
     let still = h
         .engine
-        .get_webhook(&engine::rules::tenancy::TenantScope::All, &wh.id)
+        .get_webhook(&TenantScope::All, &wh.id)
         .await
         .unwrap()
         .health;
@@ -1516,11 +1451,7 @@ async fn resend_of_an_open_batch_strands_nothing() {
     .await;
     let first = h.ingest(event("run.completed", json!({"i": 0}))).await;
     let open = h.delivery_of(&first.id).await;
-    let resent = h
-        .engine
-        .resend(&engine::rules::tenancy::TenantScope::All, &open.id)
-        .await
-        .unwrap();
+    let resent = h.engine.resend(&TenantScope::All, &open.id).await.unwrap();
     assert_eq!(resent.delivery.status, DeliveryStatus::Succeeded);
 
     let mut sent = vec![first.id.clone()];
@@ -1580,7 +1511,7 @@ async fn retry_failed_patterns_match_like_subscriptions() {
     let n = h
         .engine
         .retry_failed(
-            &engine::rules::tenancy::TenantScope::All,
+            &TenantScope::All,
             &wh.id,
             &since,
             None,

@@ -4,6 +4,7 @@
 mod common;
 
 use engine::rules::outcome::{HealthEffect, Next, Transition};
+use engine::rules::tenancy::TenantScope;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -21,7 +22,7 @@ fn events(n: usize) -> Vec<EventInput> {
 
 async fn status(h: &Harness, delivery_id: &str) -> DeliveryStatus {
     h.engine
-        .get_delivery(&engine::rules::tenancy::TenantScope::All, delivery_id)
+        .get_delivery(&TenantScope::All, delivery_id)
         .await
         .unwrap()
         .delivery
@@ -38,7 +39,7 @@ async fn ingest_hands_due_deliveries_to_the_lane_up_to_its_capacity() {
 
     let got = h
         .engine
-        .ingest(&engine::rules::tenancy::TenantScope::All, events(3), None)
+        .ingest(&TenantScope::All, events(3), None)
         .await
         .unwrap()
         .events;
@@ -96,19 +97,19 @@ async fn room_comes_back_as_the_worker_starts_hand_offs() {
     h.create(hook("a", &rx.url)).await;
     let mut lane = h.engine.open_lane("wrk_test", 2);
     h.engine
-        .ingest(&engine::rules::tenancy::TenantScope::All, events(3), None)
+        .ingest(&TenantScope::All, events(3), None)
         .await
         .unwrap();
     assert_eq!(lane.try_recv().map(|v| v.len()), Some(2));
     // Full: the next event's delivery stays in the table.
     h.engine
-        .ingest(&engine::rules::tenancy::TenantScope::All, events(1), None)
+        .ingest(&TenantScope::All, events(1), None)
         .await
         .unwrap();
     assert!(lane.try_recv().is_none());
     lane.started(2);
     h.engine
-        .ingest(&engine::rules::tenancy::TenantScope::All, events(1), None)
+        .ingest(&TenantScope::All, events(1), None)
         .await
         .unwrap();
     assert_eq!(lane.try_recv().map(|v| v.len()), Some(1));
@@ -117,7 +118,7 @@ async fn room_comes_back_as_the_worker_starts_hand_offs() {
     drop(lane);
     let mut lane = h.engine.open_lane("wrk_last", 8);
     h.engine
-        .ingest(&engine::rules::tenancy::TenantScope::All, events(1), None)
+        .ingest(&TenantScope::All, events(1), None)
         .await
         .unwrap();
     let x = lane.try_recv().expect("handed to the newest lane");
@@ -134,7 +135,7 @@ async fn the_running_worker_delivers_hand_offs_without_claiming_them() {
     // The worker opens its lane as it starts: wait until ingest can hand off.
     let probe = h
         .engine
-        .ingest(&engine::rules::tenancy::TenantScope::All, events(1), None)
+        .ingest(&TenantScope::All, events(1), None)
         .await
         .unwrap()
         .events;
@@ -145,7 +146,7 @@ async fn the_running_worker_delivers_hand_offs_without_claiming_them() {
     for _ in 0..5 {
         let got = h
             .engine
-            .ingest(&engine::rules::tenancy::TenantScope::All, events(4), None)
+            .ingest(&TenantScope::All, events(4), None)
             .await
             .unwrap()
             .events;
@@ -179,7 +180,7 @@ async fn an_outcome_for_a_deleted_webhook_does_not_block_the_others() {
     let a = h.create(hook("a", &rx.url)).await;
     let b = h.create(hook("b", &rx.url)).await;
     h.engine
-        .ingest(&engine::rules::tenancy::TenantScope::All, events(1), None)
+        .ingest(&TenantScope::All, events(1), None)
         .await
         .unwrap();
     let claimed = h
@@ -190,7 +191,7 @@ async fn an_outcome_for_a_deleted_webhook_does_not_block_the_others() {
     assert_eq!(claimed.len(), 2);
     // `a` is deleted (with its deliveries) while both attempts are in flight.
     h.engine
-        .delete_webhook(&engine::rules::tenancy::TenantScope::All, &a.id)
+        .delete_webhook(&TenantScope::All, &a.id)
         .await
         .unwrap();
     let updates: Vec<DeliveryUpdate> = claimed
@@ -228,7 +229,7 @@ async fn an_outcome_for_a_deleted_webhook_does_not_block_the_others() {
     let mine = claimed.iter().find(|c| c.webhook_id == b.id).unwrap();
     let d = h
         .engine
-        .get_delivery(&engine::rules::tenancy::TenantScope::All, &mine.id)
+        .get_delivery(&TenantScope::All, &mine.id)
         .await
         .unwrap();
     assert_eq!(d.delivery.status, DeliveryStatus::Succeeded);
@@ -236,7 +237,7 @@ async fn an_outcome_for_a_deleted_webhook_does_not_block_the_others() {
     let gone = claimed.iter().find(|c| c.webhook_id == a.id).unwrap();
     assert!(h
         .engine
-        .get_delivery(&engine::rules::tenancy::TenantScope::All, &gone.id)
+        .get_delivery(&TenantScope::All, &gone.id)
         .await
         .is_err());
 }
@@ -273,7 +274,7 @@ async fn a_webhook_gets_at_most_its_share_of_requests_in_flight() {
     let task = tokio::spawn(Worker::new(h.engine.clone()).run(stopped, Duration::from_secs(5)));
     let got = h
         .engine
-        .ingest(&engine::rules::tenancy::TenantScope::All, events(8), None)
+        .ingest(&TenantScope::All, events(8), None)
         .await
         .unwrap()
         .events;
@@ -288,11 +289,7 @@ async fn a_webhook_gets_at_most_its_share_of_requests_in_flight() {
     tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
     assert_eq!(max_concurrent(&slow), 2, "two at a time, never more");
     for i in &got {
-        let detail = h
-            .engine
-            .get_event(&engine::rules::tenancy::TenantScope::All, &i.id)
-            .await
-            .unwrap();
+        let detail = h.engine.get_event(&TenantScope::All, &i.id).await.unwrap();
         assert_eq!(detail.deliveries.len(), 2);
         assert!(detail
             .deliveries

@@ -2,6 +2,7 @@
 //! their own answers, their deliveries, and every event arrives once under its own id.
 mod common;
 
+use engine::rules::tenancy::TenantScope;
 use std::collections::HashSet;
 
 use common::*;
@@ -22,7 +23,7 @@ async fn concurrent_ingests_each_get_their_own_answer() {
                 .map(|j| event("run.completed", json!({"i": i, "j": j})))
                 .collect();
             let got = engine
-                .ingest(&engine::rules::tenancy::TenantScope::All, events, None)
+                .ingest(&TenantScope::All, events, None)
                 .await
                 .expect("ingest");
             assert!(!got.replayed);
@@ -35,11 +36,7 @@ async fn concurrent_ingests_each_get_their_own_answer() {
         for i in got.unwrap() {
             assert_eq!(i.deliveries, 2, "fan-out to both webhooks");
             assert!(ids.insert(i.id.clone()), "event ids are distinct");
-            let detail = h
-                .engine
-                .get_event(&engine::rules::tenancy::TenantScope::All, &i.id)
-                .await
-                .unwrap();
+            let detail = h.engine.get_event(&TenantScope::All, &i.id).await.unwrap();
             assert_eq!(detail.deliveries.len(), 2);
         }
     }

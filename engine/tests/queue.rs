@@ -3,6 +3,7 @@
 mod common;
 
 use engine::rules::outcome::{HealthEffect, Next, Transition};
+use engine::rules::tenancy::TenantScope;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -38,7 +39,7 @@ async fn all_delivery_ids(h: &Harness, webhook_ids: &[&str]) -> Vec<String> {
         };
         let page = h
             .engine
-            .list_deliveries(&engine::rules::tenancy::TenantScope::All, w, &q)
+            .list_deliveries(&TenantScope::All, w, &q)
             .await
             .unwrap();
         assert!(page.next_cursor.is_none());
@@ -65,7 +66,7 @@ async fn two_workers_on_one_engine_never_attempt_a_delivery_twice() {
     let b = h.create(hook("b", &rx.url)).await;
     let got = h
         .engine
-        .ingest(&engine::rules::tenancy::TenantScope::All, events(40), None)
+        .ingest(&TenantScope::All, events(40), None)
         .await
         .unwrap()
         .events;
@@ -105,7 +106,7 @@ async fn two_engines_on_one_database_never_attempt_a_delivery_twice() {
     let a = h.create(hook("a", &rx.url)).await;
     let got = h
         .engine
-        .ingest(&engine::rules::tenancy::TenantScope::All, events(45), None)
+        .ingest(&TenantScope::All, events(45), None)
         .await
         .unwrap()
         .events;
@@ -149,7 +150,7 @@ async fn expired_leases_are_reclaimed() {
     h.create(hook("a", &rx.url)).await;
     let got = h
         .engine
-        .ingest(&engine::rules::tenancy::TenantScope::All, events(3), None)
+        .ingest(&TenantScope::All, events(3), None)
         .await
         .unwrap()
         .events;
@@ -222,7 +223,7 @@ async fn expired_leases_are_reclaimed() {
     assert!(h.store.record(&[late]).await.unwrap().is_empty());
     let d = h
         .engine
-        .get_delivery(&engine::rules::tenancy::TenantScope::All, &ids[0])
+        .get_delivery(&TenantScope::All, &ids[0])
         .await
         .unwrap()
         .delivery;
@@ -268,7 +269,7 @@ async fn leases_of_a_dead_process_are_released_at_start() {
         let engine = engine.clone();
         async move {
             engine
-                .get_delivery(&engine::rules::tenancy::TenantScope::All, &id)
+                .get_delivery(&TenantScope::All, &id)
                 .await
                 .unwrap()
                 .delivery
@@ -316,7 +317,7 @@ async fn the_long_running_loop_delivers_and_stops_cleanly() {
 
     let got = h
         .engine
-        .ingest(&engine::rules::tenancy::TenantScope::All, events(5), None)
+        .ingest(&TenantScope::All, events(5), None)
         .await
         .unwrap()
         .events;
@@ -360,12 +361,7 @@ async fn test_sends_are_not_also_sent_by_a_busy_worker() {
     for _ in 0..50 {
         let res = h
             .engine
-            .send_test(
-                &engine::rules::tenancy::TenantScope::All,
-                &wh.id,
-                "run.completed",
-                None,
-            )
+            .send_test(&TenantScope::All, &wh.id, "run.completed", None)
             .await
             .unwrap();
         assert_eq!(res.response_code, Some(500));
@@ -425,7 +421,7 @@ async fn a_directly_inserted_delivery_is_leased_to_its_sender() {
     assert_eq!(h.run_once().await, ExecutionOutcome::EmptyQueue);
     assert_eq!(
         h.engine
-            .get_delivery(&engine::rules::tenancy::TenantScope::All, &delivery.id)
+            .get_delivery(&TenantScope::All, &delivery.id)
             .await
             .unwrap()
             .delivery
@@ -443,7 +439,7 @@ async fn a_directly_inserted_delivery_is_leased_to_its_sender() {
     );
     assert_eq!(
         h.engine
-            .get_delivery(&engine::rules::tenancy::TenantScope::All, &delivery.id)
+            .get_delivery(&TenantScope::All, &delivery.id)
             .await
             .unwrap()
             .delivery

@@ -4,6 +4,7 @@
 //! `HERALD_TEST_POSTGRES_URL` is set.
 mod common;
 
+use engine::rules::tenancy::TenantScope;
 use std::time::Duration;
 
 use common::*;
@@ -36,9 +37,7 @@ fn subscribed(name: &str, url: &str, event_type: &str, max_retries: u32) -> Webh
 
 async fn gone(h: &Harness, event_id: &str) -> bool {
     matches!(
-        h.engine
-            .get_event(&engine::rules::tenancy::TenantScope::All, event_id)
-            .await,
+        h.engine.get_event(&TenantScope::All, event_id).await,
         Err(EngineError::NotFound(_))
     )
 }
@@ -169,7 +168,7 @@ async fn under_steady_load_rows_and_the_sqlite_file_plateau() {
                 .map(|_| event("evaluation.failed", payload.clone()))
                 .collect();
             h.engine
-                .ingest(&engine::rules::tenancy::TenantScope::All, batch, None)
+                .ingest(&TenantScope::All, batch, None)
                 .await
                 .unwrap();
         }

@@ -6,6 +6,7 @@ mod common;
 use base64::Engine as _;
 use common::*;
 use domain::{HeaderInput, WebhookInput};
+use engine::rules::tenancy::TenantScope;
 use engine::secrets::MasterKey;
 use engine::{EngineError, ExecutionOutcome};
 use serde_json::json;
@@ -40,7 +41,7 @@ async fn secrets_and_protected_values_are_not_stored_in_the_clear() {
     let first = wh.secret.clone().unwrap();
     assert_eq!(
         h.engine
-            .webhook_secret(&engine::rules::tenancy::TenantScope::All, &wh.id)
+            .webhook_secret(&TenantScope::All, &wh.id)
             .await
             .unwrap(),
         first
@@ -64,7 +65,7 @@ async fn secrets_and_protected_values_are_not_stored_in_the_clear() {
         .collect();
     h.engine
         .update_webhook(
-            &engine::rules::tenancy::TenantScope::All,
+            &TenantScope::All,
             &wh.id,
             WebhookInput {
                 headers: Some(headers),
@@ -81,17 +82,12 @@ async fn secrets_and_protected_values_are_not_stored_in_the_clear() {
     }
     assert_eq!(h.drain().await, 3);
     h.engine
-        .send_test(
-            &engine::rules::tenancy::TenantScope::All,
-            &wh.id,
-            "evaluation.failed",
-            None,
-        )
+        .send_test(&TenantScope::All, &wh.id, "evaluation.failed", None)
         .await
         .unwrap();
     let second = h
         .engine
-        .rotate_secret(&engine::rules::tenancy::TenantScope::All, &wh.id, None)
+        .rotate_secret(&TenantScope::All, &wh.id, None)
         .await
         .unwrap();
     h.ingest(event("run.completed", json!({"i": 3}))).await;
@@ -152,7 +148,7 @@ async fn secrets_and_protected_values_are_not_stored_in_the_clear() {
         .engine;
     assert_eq!(
         engine
-            .webhook_secret(&engine::rules::tenancy::TenantScope::All, &wh.id)
+            .webhook_secret(&TenantScope::All, &wh.id)
             .await
             .unwrap(),
         second

@@ -10,6 +10,7 @@ mod common;
 use common::*;
 use domain::{BatchSettings, EventTypeInput, HeaderInput, WebhookInput};
 use engine::clock::Clock;
+use engine::rules::tenancy::TenantScope;
 use engine::secrets::MasterKey;
 use engine::store::copy::copy;
 use engine::{Engine, EngineError};
@@ -18,32 +19,21 @@ use serde_json::{json, Value};
 /// Everything a user can read back, as JSON.
 async fn snapshot(e: &Engine, events: &[String]) -> Value {
     let hooks = e
-        .list_webhooks(&engine::rules::tenancy::TenantScope::All, 200, None)
+        .list_webhooks(&TenantScope::All, 200, None)
         .await
         .unwrap()
         .data;
     let mut secrets = vec![];
     for w in &hooks {
-        secrets.push(
-            e.webhook_secret(&engine::rules::tenancy::TenantScope::All, &w.id)
-                .await
-                .unwrap(),
-        );
+        secrets.push(e.webhook_secret(&TenantScope::All, &w.id).await.unwrap());
     }
     let mut details = vec![];
     for id in events {
-        let ev = e
-            .get_event(&engine::rules::tenancy::TenantScope::All, id)
-            .await
-            .unwrap();
+        let ev = e.get_event(&TenantScope::All, id).await.unwrap();
         for d in &ev.deliveries {
             details.push(
-                serde_json::to_value(
-                    e.get_delivery(&engine::rules::tenancy::TenantScope::All, &d.id)
-                        .await
-                        .unwrap(),
-                )
-                .unwrap(),
+                serde_json::to_value(e.get_delivery(&TenantScope::All, &d.id).await.unwrap())
+                    .unwrap(),
             );
         }
         details.push(serde_json::to_value(ev).unwrap());
@@ -76,7 +66,7 @@ async fn a_populated_store_round_trips_through_a_copy() {
     let rx = Receiver::start().await;
     let secured = e
         .create_webhook(
-            &engine::rules::tenancy::TenantScope::All,
+            &TenantScope::All,
             WebhookInput {
                 headers: Some(vec![HeaderInput {
                     key: "Authorization".into(),
@@ -89,11 +79,11 @@ async fn a_populated_store_round_trips_through_a_copy() {
         .await
         .unwrap();
     let secret = e
-        .rotate_secret(&engine::rules::tenancy::TenantScope::All, &secured.id, None)
+        .rotate_secret(&TenantScope::All, &secured.id, None)
         .await
         .unwrap();
     e.create_webhook(
-        &engine::rules::tenancy::TenantScope::All,
+        &TenantScope::All,
         WebhookInput {
             batch: Some(BatchSettings {
                 max_events: 10,
@@ -123,7 +113,7 @@ async fn a_populated_store_round_trips_through_a_copy() {
     let mut events = vec![];
     for i in 0..4 {
         let got = e.ingest(
-            &engine::rules::tenancy::TenantScope::All,
+            &TenantScope::All,
             vec![event(
                 "run.completed",
                 json!({"i": i, "z": "keys in order"}),
@@ -139,7 +129,7 @@ async fn a_populated_store_round_trips_through_a_copy() {
     );
     let ingested = e
         .ingest(
-            &engine::rules::tenancy::TenantScope::All,
+            &TenantScope::All,
             vec![event("run.completed", json!({"i": 9}))],
             None,
         )

@@ -8,6 +8,7 @@ mod db;
 #[allow(unused_imports)] // not every test binary uses every helper
 pub use db::{on_postgres, with_database, TestDb};
 
+use engine::rules::tenancy::TenantScope;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -365,7 +366,7 @@ impl Harness {
 
     pub async fn create(&self, input: WebhookInput) -> Webhook {
         self.engine
-            .create_webhook(&engine::rules::tenancy::TenantScope::All, input)
+            .create_webhook(&TenantScope::All, input)
             .await
             .expect("webhook created")
     }
@@ -374,7 +375,7 @@ impl Harness {
     pub async fn ingest(&self, e: EventInput) -> Ingested {
         let mut got = self
             .engine
-            .ingest(&engine::rules::tenancy::TenantScope::All, vec![e], None)
+            .ingest(&TenantScope::All, vec![e], None)
             .await
             .expect("ingest");
         assert!(!got.replayed);
@@ -386,7 +387,7 @@ impl Harness {
     pub async fn delivery_of(&self, event_id: &str) -> Delivery {
         let mut d = self
             .engine
-            .get_event(&engine::rules::tenancy::TenantScope::All, event_id)
+            .get_event(&TenantScope::All, event_id)
             .await
             .expect("event")
             .deliveries;
@@ -402,7 +403,7 @@ impl Harness {
     pub async fn detail(&self, delivery_id: &str) -> DeliveryDetail {
         let mut d = self
             .engine
-            .get_delivery(&engine::rules::tenancy::TenantScope::All, delivery_id)
+            .get_delivery(&TenantScope::All, delivery_id)
             .await
             .expect("delivery");
         d.attempts.sort_by_key(|a| a.attempt);
@@ -411,7 +412,7 @@ impl Harness {
 
     pub async fn webhook(&self, id: &str) -> Webhook {
         self.engine
-            .get_webhook(&engine::rules::tenancy::TenantScope::All, id)
+            .get_webhook(&TenantScope::All, id)
             .await
             .expect("webhook")
     }

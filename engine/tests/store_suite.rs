@@ -286,6 +286,48 @@ async fn claims_lease_and_outcomes_need_the_lease() {
     );
 }
 
+/// Outcomes may commit in more than one transaction (SQLite lets ingest in between), so
+/// a retried batch can find part of itself recorded: recording it again changes nothing
+/// and logs no attempt twice. Every webhook of an all-success batch is marked healthy.
+#[tokio::test]
+async fn a_batch_recorded_again_applies_once_and_logs_each_attempt_once() {
+    let h = Harness::new().await;
+    let s = &h.store;
+    let now = h.now();
+    for hook in ["wh_a", "wh_b", "wh_c"] {
+        s.insert_webhook(&webhook(hook, now)).await.unwrap();
+    }
+    let events: Vec<NewEvent> = (0..20)
+        .map(|i| new_event(&format!("evt_{i}"), "run.completed", now))
+        .collect();
+    s.ingest(&events, now, None, 0).await.unwrap();
+    let claimed = s.claim_due(now, 100, 60_000, "lease-a").await.unwrap();
+    assert_eq!(claimed.len(), 60, "20 events to 3 webhooks");
+    let batch: Vec<DeliveryUpdate> = claimed
+        .iter()
+        .map(|c| {
+            outcome(
+                &c.id,
+                &c.webhook_id,
+                Some("lease-a"),
+                Next::Succeeded,
+                now + 5,
+            )
+        })
+        .collect();
+    s.record(&batch).await.unwrap();
+    s.record(&batch).await.expect("recording again is no error");
+    for c in &claimed {
+        assert_eq!(status(&**s, &c.id).await, DeliveryStatus::Succeeded);
+        let attempts = s.attempts_of(&c.id).await.unwrap();
+        assert_eq!(attempts.len(), 1, "one attempt logged for {}", c.id);
+    }
+    for hook in ["wh_a", "wh_b", "wh_c"] {
+        let w = s.get_webhook(hook).await.unwrap().unwrap();
+        assert_eq!(w.last_success_at, Some(now + 5), "{hook} marked healthy");
+    }
+}
+
 #[tokio::test]
 async fn resends_and_requeues_start_from_the_right_state() {
     let h = Harness::new().await;

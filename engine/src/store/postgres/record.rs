@@ -26,7 +26,7 @@ const UPDATE_SQL: &str = "WITH v AS (SELECT * FROM UNNEST($1::text[], $2::text[]
         $18::int8[], $19::text[], $20::text[], $21::text[], $22::text[], $23::int8[], $24::text[], $25::text[]) \
         AS a(id, delivery_id, number, started_at, duration_ms, url, request_headers, request_body, response_status, \
         response_headers, response_body, error_kind, error_message, next_retry_at, trigger, lease_token) \
-      WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)) \
+      WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id) ON CONFLICT (id) DO NOTHING) \
   {health} SELECT id FROM u";
 
 /// Healthy webhooks: their last success (locked in id order first).

@@ -160,8 +160,9 @@ pub(super) async fn insert_events(
 fn attempts_sql(n: usize) -> String {
     format!(
         // Only for deliveries that still exist: one deleted (with its webhook) while its
-        // attempt was in flight must not fail the whole group commit.
-        "INSERT INTO attempts (id, delivery_id, number, started_at, duration_ms, url, request_headers, request_body, \
+        // attempt was in flight must not fail the whole group commit. An attempt already
+        // logged (a retried record whose earlier pieces committed) is left as it is.
+        "INSERT OR IGNORE INTO attempts (id, delivery_id, number, started_at, duration_ms, url, request_headers, request_body, \
          response_status, response_headers, response_body, error_kind, error_message, next_retry_at, trigger) \
          SELECT * FROM (VALUES {}) AS v WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = v.column2)",
         marks(n, 15)

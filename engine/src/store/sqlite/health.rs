@@ -66,8 +66,9 @@ pub(super) async fn apply(
     Ok((done.rows_affected() == 1).then(|| u.webhook_id.clone()))
 }
 
-/// Health after the applied outcomes, in order, per webhook. A webhook whose outcomes
-/// here are all successes gets one statement (the last success is what remains).
+/// Health after the applied outcomes, in order, per webhook. The webhooks whose outcomes
+/// here are all successes share one statement (the last success is what remains);
+/// the others have theirs applied one by one.
 pub(super) async fn apply_all(
     conn: &mut SqliteConnection,
     applied: &[&DeliveryUpdate],
@@ -76,16 +77,15 @@ pub(super) async fn apply_all(
     hooks.sort_unstable();
     hooks.dedup();
     let mut disabled = vec![];
+    let mut succeeded = vec![];
     for hook in hooks {
         let mine: Vec<&DeliveryUpdate> = applied
             .iter()
             .copied()
             .filter(|u| u.webhook_id == hook)
             .collect();
-        let all_ok = mine.iter().all(|u| u.health == HealthEffect::Succeeded);
-        if all_ok {
-            let last = mine.last().expect("at least one");
-            apply(&mut *conn, last).await?;
+        if mine.iter().all(|u| u.health == HealthEffect::Succeeded) {
+            succeeded.push(*mine.last().expect("at least one"));
             continue;
         }
         for u in mine {
@@ -94,5 +94,24 @@ pub(super) async fn apply_all(
             }
         }
     }
+    all_succeeded(conn, &succeeded).await?;
     Ok(disabled)
+}
+
+/// Marks each webhook's last success (one outcome per webhook), one statement for all.
+async fn all_succeeded(conn: &mut SqliteConnection, last: &[&DeliveryUpdate]) -> Result<()> {
+    if last.is_empty() {
+        return Ok(());
+    }
+    let rows = vec!["(?, ?)"; last.len()].join(", ");
+    let sql = format!(
+        "UPDATE webhooks SET last_success_at = v.column2, consecutive_failures = 0, failing_since = NULL \
+         FROM (VALUES {rows}) AS v WHERE webhooks.id = v.column1"
+    );
+    let mut q = sqlx::query(&sql);
+    for u in last {
+        q = q.bind(&u.webhook_id).bind(u.now);
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! The SQLite store, Herald's embedded default: every SQLite statement lives under this
 //! folder. WAL mode; one write connection (writers queue in-process instead of fighting
-//! over the file lock), a pool of readers, and WAL checkpoints on a connection of their
-//! own. Rows are converted to engine records here and nowhere else.
+//! over the file lock; ingest first, write_gate.rs), a pool of readers, and WAL
+//! checkpoints on a connection of their own. Rows are converted to engine records here and nowhere else.
 mod accounts;
 mod batch;
 mod checkpoint;
@@ -13,12 +13,14 @@ mod purge;
 mod queue;
 mod tenants;
 mod webhooks;
+mod write_gate;
 
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{Sqlite, SqlitePool};
 
 use std::sync::Arc;
 
@@ -37,6 +39,8 @@ pub struct SqliteStore {
     checkpointer: SqlitePool,
     /// Webhook conditions compiled once per version, for fan-out.
     conditions: Arc<ConditionCache>,
+    /// Ingest's right of way on the write connection (write_gate.rs).
+    gate: Arc<write_gate::WriteGate>,
 }
 
 impl SqliteStore {
@@ -97,11 +101,30 @@ impl SqliteStore {
             read,
             checkpointer,
             conditions: Default::default(),
+            gate: Default::default(),
         })
     }
 }
 
 impl SqliteStore {
+    /// The write connection for a background writer (claims, outcomes, leases given
+    /// back): once the ingests ahead of it have gone (write_gate.rs). With
+    /// [`Cede::Once`], an ingest that queued at the pool meanwhile is let in first.
+    /// Answers whether it was.
+    pub(crate) async fn background_writer(
+        &self,
+        cede: Cede,
+    ) -> Result<(PoolConnection<Sqlite>, bool)> {
+        self.gate.background().await;
+        let conn = self.write.acquire().await?;
+        if cede == Cede::Never || !self.gate.urgent_waiting() {
+            return Ok((conn, false));
+        }
+        drop(conn);
+        self.gate.background().await;
+        Ok((self.write.acquire().await?, true))
+    }
+
     /// The write connection's pool (the store copy reads and writes through it).
     pub(crate) fn write_pool(&self) -> &SqlitePool {
         &self.write
@@ -174,6 +197,13 @@ fn restrict(path: &std::path::Path) -> Result<()> {
 
 fn io_error(path: &std::path::Path, e: std::io::Error) -> crate::error::EngineError {
     crate::error::EngineError::Config(format!("database file {}: {e}", path.display()))
+}
+
+/// Whether a background writer lets an ingest that queued at the pool go first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cede {
+    Once,
+    Never,
 }
 
 /// One process per database file: the defaults (no other instances, limits in memory).

@@ -1,12 +1,14 @@
 //! SQL for the delivery queue: ingest (event + fan-out + deliveries in one transaction),
 //! claim with a lease, record attempt outcomes in one group commit, re-queue, and the
 //! start-up release of leases a dead process held.
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use sqlx::Row;
+use sqlx::{Connection, Row};
 
 use super::fanout_write::{insert_delivery, link, write_events};
-use super::{batch, health, SqliteStore};
+use super::write_gate::{CLAIM_PIECE, PIECE};
+use super::{batch, health, Cede, SqliteStore};
 use crate::error::{EngineError, Result};
 use crate::records::{AttemptRecord, BirthLease, Claimed, DeliveryUpdate, NewDelivery, NewEvent};
 use crate::rules::filter::subscribes;
@@ -28,6 +30,7 @@ impl QueueStore for SqliteStore {
         idempotency_key: Option<&str>,
         idempotency_window_ms: i64,
     ) -> Result<IngestOutcome> {
+        let _first = self.gate.urgent();
         let mut tx = self.write.begin().await?;
         if let Some(key) = idempotency_key {
             let seen: Option<String> = sqlx::query_scalar(
@@ -71,6 +74,7 @@ impl QueueStore for SqliteStore {
         requests: &[(&[NewEvent], i64)],
         lease: Option<BirthLease<'_>>,
     ) -> Result<GroupIngested> {
+        let _first = self.gate.urgent();
         let mut tx = self.write.begin().await?;
         let hooks = SqliteStore::active_webhooks(&mut tx).await?;
         let rows: Vec<(&NewEvent, i64)> = requests
@@ -102,6 +106,7 @@ impl QueueStore for SqliteStore {
         lease_token: &str,
         lease_until: i64,
     ) -> Result<()> {
+        let _first = self.gate.urgent();
         let mut tx = self.write.begin().await?;
         batch::insert_events(&mut tx, &[(event, now)]).await?;
         insert_delivery(
@@ -130,21 +135,39 @@ impl QueueStore for SqliteStore {
         let set = "UPDATE deliveries SET status = 'delivering', lease_token = ?, due_at = ?, batch_open = 0, updated_at = ? ";
         let returning = " RETURNING id, webhook_id, attempts, retry_base";
         let rows = if c.skip.is_empty() {
+            // A piece at a time, letting ingest in between (write_gate.rs; giving way
+            // at the pool once), until the limit or a piece that comes back short.
             let sql = format!(
                 "{set}WHERE id IN (SELECT id FROM deliveries WHERE due_at <= ? ORDER BY due_at LIMIT ?){returning}"
             );
-            sqlx::query(&sql)
-                .bind(c.token)
-                .bind(c.now + c.lease_ms)
-                .bind(c.now)
-                .bind(c.now)
-                .bind(c.limit as i64)
-                .fetch_all(&self.write)
-                .await?
+            let mut rows = vec![];
+            let mut cede = Cede::Once;
+            loop {
+                let want = (c.limit as usize - rows.len()).min(CLAIM_PIECE);
+                let (mut conn, ceded) = self.background_writer(cede).await?;
+                if ceded {
+                    cede = Cede::Never;
+                }
+                let piece = sqlx::query(&sql)
+                    .bind(c.token)
+                    .bind(c.now + c.lease_ms)
+                    .bind(c.now)
+                    .bind(c.now)
+                    .bind(want as i64)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                let short = piece.len() < want;
+                rows.extend(piece);
+                if short || rows.len() >= c.limit as usize {
+                    break rows;
+                }
+            }
         } else {
             // The webhooks with anything queued, one index seek each (a loose scan of
             // `deliveries_webhook_due`), then each one's oldest due: a skipped backlog is
-            // never walked through.
+            // never walked through. One statement: pieces could take more than
+            // `per_webhook` of one webhook between them.
+            let (mut conn, _) = self.background_writer(Cede::Once).await?;
             let sql = format!(
                 "{set}WHERE rowid IN (WITH RECURSIVE hooks(id) AS ( \
                    SELECT MIN(webhook_id) FROM deliveries WHERE due_at IS NOT NULL \
@@ -165,7 +188,7 @@ impl QueueStore for SqliteStore {
                 .bind(serde_json::to_string(&c.skip.webhooks)?)
                 .bind(serde_json::to_string(&c.skip.tenants)?)
                 .bind(c.limit as i64)
-                .fetch_all(&self.write)
+                .fetch_all(&mut *conn)
                 .await?
         };
         let token = c.token;
@@ -198,20 +221,47 @@ impl QueueStore for SqliteStore {
         ids.sort_unstable();
         ids.dedup();
         if ids.len() == updates.len() {
-            // The usual case: multi-row statements (see batch.rs).
-            let mut tx = self.write.begin().await?;
-            let attempts: Vec<&AttemptRecord> =
-                updates.iter().filter_map(|u| u.attempt.as_ref()).collect();
-            let applied = batch::update_and_log(&mut tx, updates, &attempts).await?;
-            let applied: Vec<&DeliveryUpdate> = updates
-                .iter()
-                .filter(|u| applied.contains(&u.delivery_id))
-                .collect();
-            let disabled = health::apply_all(&mut tx, &applied).await?;
-            tx.commit().await?;
+            // The usual case: multi-row statements (see batch.rs), a piece at a time.
+            // The outcomes give way to ingest once (write_gate.rs): at the pool, or by
+            // committing what is done when an ingest waits after a piece; the rest
+            // follows in one more transaction. (Once: under a steady stream of ingests
+            // every give-way costs a commit.) A retry after a failure in the second
+            // transaction changes nothing the first committed: those leases are gone
+            // and those attempts are already logged.
+            let mut disabled = vec![];
+            let mut rest = updates;
+            let mut cede = Cede::Once;
+            while !rest.is_empty() {
+                let (mut conn, ceded) = self.background_writer(cede).await?;
+                if ceded {
+                    cede = Cede::Never;
+                }
+                let mut tx = conn.begin().await?;
+                let mut applied = HashSet::new();
+                let mut done = 0;
+                for piece in rest.chunks(PIECE) {
+                    let attempts: Vec<&AttemptRecord> =
+                        piece.iter().filter_map(|u| u.attempt.as_ref()).collect();
+                    applied.extend(batch::update_and_log(&mut tx, piece, &attempts).await?);
+                    done += piece.len();
+                    if cede == Cede::Once && self.gate.urgent_waiting() {
+                        cede = Cede::Never;
+                        break;
+                    }
+                }
+                let (segment, after) = rest.split_at(done);
+                let applied: Vec<&DeliveryUpdate> = segment
+                    .iter()
+                    .filter(|u| applied.contains(&u.delivery_id))
+                    .collect();
+                disabled.extend(health::apply_all(&mut tx, &applied).await?);
+                tx.commit().await?;
+                rest = after;
+            }
             return Ok(disabled);
         }
-        let mut tx = self.write.begin().await?;
+        let (mut conn, _) = self.background_writer(Cede::Once).await?;
+        let mut tx = conn.begin().await?;
         let mut disabled = vec![];
         for u in updates {
             let applied = sqlx::query(
@@ -347,6 +397,7 @@ impl QueueStore for SqliteStore {
     }
 
     async fn release_deliveries(&self, token: &str, ids: &[String], now: i64) -> Result<u64> {
+        let (mut conn, _) = self.background_writer(Cede::Once).await?;
         Ok(sqlx::query(
             "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
              due_at = ?, lease_token = NULL, updated_at = ? WHERE status = 'delivering' AND lease_token = ? \
@@ -356,7 +407,7 @@ impl QueueStore for SqliteStore {
         .bind(now)
         .bind(token)
         .bind(serde_json::to_string(ids)?)
-        .execute(&self.write)
+        .execute(&mut *conn)
         .await?
         .rows_affected())
     }

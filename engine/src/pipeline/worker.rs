@@ -14,7 +14,7 @@ use tokio::task::{JoinError, JoinSet};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::pipeline::attempt::{self, AttemptPlan};
-use crate::pipeline::handoff::Handed;
+use crate::pipeline::handoff::{Handed, LaneReceiver};
 use crate::pipeline::recorder;
 use crate::pipeline::shares::{self, Offered, Shares};
 use crate::records::{Claimed, DeliveryUpdate, StoredWebhook};
@@ -141,8 +141,11 @@ impl Worker {
         );
         let (tx, rx) = mpsc::channel::<DeliveryUpdate>(limits.total * 2);
         let recorder = tokio::spawn(recorder::run(engine.clone(), rx));
-        let mut lane = engine.open_lane(&self.token, LANE_CAPACITY);
-        let mut handed: VecDeque<Handed> = VecDeque::new();
+        let mut inbox = Inbox {
+            lane: engine.open_lane(&self.token, LANE_CAPACITY),
+            handed: VecDeque::new(),
+            open: true,
+        };
         let mut run = Running {
             engine: engine.clone(),
             tx,
@@ -151,7 +154,6 @@ impl Worker {
             shares: Shares::new(limits),
         };
         let mut published = Skip::default();
-        let mut lane_open = true;
         let mut table_next = false;
         let mut look = true;
         let mut next_look = tokio::time::Instant::now();
@@ -169,19 +171,21 @@ impl Worker {
             while let Some(done) = run.tasks.try_join_next_with_id() {
                 look |= run.finished(done);
             }
-            while let Some(items) = lane.try_recv() {
-                handed.extend(items);
+            while let Some(items) = inbox.lane.try_recv() {
+                inbox.handed.extend(items);
             }
             if tokio::time::Instant::now() >= next_look {
                 look = true;
             }
             // When both the lane and the table have work they take turns, so neither
             // starves the other under overload.
-            let table_turn = look && (handed.is_empty() || table_next);
+            let table_turn = look && (inbox.handed.is_empty() || table_next);
             if table_turn {
                 let room = run.shares.room().min(claim_batch);
                 if room >= min_claim {
-                    let (got, full) = self.claim_and_start(room, &mut run, &mut stats).await;
+                    let (got, full) = self
+                        .claim_and_start(room, &mut run, &mut inbox, &mut stats)
+                        .await;
                     table_next = false;
                     stats.claimed += got as u64;
                     // A full claim: more may be due right now.
@@ -200,12 +204,10 @@ impl Worker {
                     }
                     continue;
                 }
-            } else if !handed.is_empty() {
-                let (taken, stale) = self.start_handed(&mut handed, &mut run, &mut stats).await;
-                lane.started(taken + stale);
-                stats.stale += stale as u64;
+            } else if !inbox.handed.is_empty() {
+                let moved = self.start_handed(&mut inbox, &mut run, &mut stats).await;
                 table_next = true;
-                if taken + stale > 0 {
+                if moved > 0 {
                     continue;
                 }
             }
@@ -219,9 +221,9 @@ impl Worker {
             // ending (its place goes to what waits, and claims may look again).
             let busy = !run.tasks.is_empty();
             tokio::select! {
-                items = lane.recv(), if lane_open => match items {
-                    Some(items) => handed.extend(items),
-                    None => lane_open = false, // another worker took the lane over
+                items = inbox.lane.recv(), if inbox.open => match items {
+                    Some(items) => inbox.handed.extend(items),
+                    None => inbox.open = false, // another worker took the lane over
                 },
                 _ = engine.woken() => look = true,
                 _ = tokio::time::sleep_until(next_look), if !look => {}
@@ -249,7 +251,7 @@ impl Worker {
         let _ = recorder.await;
         // Hand-offs never started and deliveries waiting for room are leased to this
         // worker too: the release covers them.
-        drop((handed, shares, lane));
+        drop((inbox, shares));
         match engine
             .store()
             .release_lease(&self.token, engine.now_ms())
@@ -269,19 +271,35 @@ impl Worker {
         stats
     }
 
-    /// Offers handed-off deliveries to the shares while the window has room; returns how
-    /// many were taken from the lane and how many were dropped as stale (held past half
-    /// their lease: by the time they would run, the table may hand them out again, so
-    /// they are left to it).
+    /// Offers handed-off deliveries to the shares while the window has room, and gives
+    /// back what they did not keep; answers how many left the inbox (see
+    /// [`take_handed`](Self::take_handed)).
     async fn start_handed(
         &self,
-        handed: &mut VecDeque<Handed>,
+        inbox: &mut Inbox,
         run: &mut Running,
         stats: &mut RunStats,
-    ) -> (usize, usize) {
+    ) -> usize {
+        let mut back = vec![];
+        let moved = self.take_handed(inbox, run, stats, &mut back);
+        self.give_back(back, stats).await;
+        moved
+    }
+
+    /// Offers handed-off deliveries to the shares while the window has room, adding the
+    /// ids of those not kept to `back`, without touching the store; answers how many
+    /// left the inbox: taken, or dropped as stale (held past half their lease: by the
+    /// time they would run, the table may hand them out again, so they are left to it).
+    fn take_handed(
+        &self,
+        inbox: &mut Inbox,
+        run: &mut Running,
+        stats: &mut RunStats,
+        back: &mut Vec<String>,
+    ) -> usize {
+        let handed = &mut inbox.handed;
         let (mut taken, mut stale) = (0, 0);
         let (now, lease_ms) = (self.engine.now_ms(), self.engine.config().lease_ms);
-        let mut back = vec![];
         while let Some(h) = handed.front() {
             if !fresh(h.lease_until, now, lease_ms) {
                 handed.pop_front();
@@ -292,7 +310,7 @@ impl Worker {
                 break;
             }
             let h = handed.pop_front().expect("not empty");
-            stats.handed += u64::from(run.offer(h, &mut back));
+            stats.handed += u64::from(run.offer(h, back));
             taken += 1;
         }
         if stale > 0 {
@@ -301,8 +319,9 @@ impl Worker {
                 "hand-offs waited past half their lease; the queue will retry them"
             );
         }
-        self.give_back(back, stats).await;
-        (taken, stale)
+        inbox.lane.started(taken + stale);
+        stats.stale += stale as u64;
+        taken + stale
     }
 
     /// Claims up to `room` due deliveries from the table, passing over the webhooks and
@@ -312,6 +331,7 @@ impl Worker {
         &self,
         room: usize,
         run: &mut Running,
+        inbox: &mut Inbox,
         stats: &mut RunStats,
     ) -> (usize, bool) {
         let config = self.engine.config();
@@ -325,28 +345,40 @@ impl Worker {
             token: &self.token,
             skip: &skip,
         };
-        let claimed = match self.engine.store().claim(&claim).await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!(error = %e, "claiming deliveries failed");
-                return (0, false);
-            }
-        };
-        let got = claimed.len();
-        if got == 0 {
-            return (0, false);
-        }
-        let hooks = match self.webhooks_for(&claimed).await {
-            Ok(h) => h,
-            Err(e) => {
-                tracing::error!(error = %e, "loading webhooks failed");
-                return (got, false); // the leases expire and the deliveries are claimed again
-            }
-        };
+        // Hand-offs arriving while the claim waits for the store start meanwhile: a claim
+        // (behind ingest at the write connection, say) never holds up a delivery ingest
+        // has already handed over. Nothing here awaits the store while the claim is out
+        // (it may hold the write connection): what the shares do not keep is given back
+        // afterwards.
         let mut back = vec![];
+        let claiming = self.engine.store().claim(&claim);
+        tokio::pin!(claiming);
+        let result = loop {
+            tokio::select! {
+                biased;
+                result = &mut claiming => break result,
+                Some(items) = inbox.lane.recv(), if inbox.open => {
+                    inbox.handed.extend(items);
+                    self.take_handed(inbox, run, stats, &mut back);
+                }
+            }
+        };
+        let claimed = result.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "claiming deliveries failed");
+            vec![]
+        });
+        let got = claimed.len();
+        let hooks = match got {
+            0 => HashMap::new(),
+            _ => self.webhooks_for(&claimed).await.unwrap_or_else(|e| {
+                // The leases expire and the deliveries are claimed again.
+                tracing::error!(error = %e, "loading webhooks failed");
+                HashMap::new()
+            }),
+        };
         for c in claimed {
             let Some(webhook) = hooks.get(&c.webhook_id).cloned() else {
-                continue; // deleted meanwhile, with its deliveries
+                continue; // deleted meanwhile, with its deliveries (or not loaded)
             };
             let job = Handed {
                 claimed: c,
@@ -384,6 +416,15 @@ impl Worker {
             _ => Duration::from_secs(1),
         }
     }
+}
+
+/// Deliveries ingest handed over, not yet started: the lane they come by, and those
+/// taken from it that wait for room.
+struct Inbox {
+    lane: LaneReceiver,
+    handed: VecDeque<Handed>,
+    /// False once another worker took the lane over.
+    open: bool,
 }
 
 /// The long-running loop's attempts: the shares, the tasks making the requests (each

@@ -16,11 +16,7 @@ pub(super) async fn apply(
     let (final_failure, disable) = match &u.health {
         HealthEffect::Unchanged => return Ok(None),
         HealthEffect::Succeeded => {
-            sqlx::query("UPDATE webhooks SET last_success_at = ?, consecutive_failures = 0, failing_since = NULL WHERE id = ?")
-                .bind(u.now)
-                .bind(&u.webhook_id)
-                .execute(&mut *conn)
-                .await?;
+            all_succeeded(conn, &[u]).await?;
             return Ok(None);
         }
         HealthEffect::Failed {

@@ -15,6 +15,8 @@ mod tenants;
 mod webhooks;
 mod write_gate;
 
+use write_gate::Cede;
+
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -108,21 +110,19 @@ impl SqliteStore {
 
 impl SqliteStore {
     /// The write connection for a background writer (claims, outcomes, leases given
-    /// back): once the ingests ahead of it have gone (write_gate.rs). With
-    /// [`Cede::Once`], an ingest that queued at the pool meanwhile is let in first.
-    /// Answers whether it was.
-    pub(crate) async fn background_writer(
-        &self,
-        cede: Cede,
-    ) -> Result<(PoolConnection<Sqlite>, bool)> {
+    /// back): once the ingests ahead of it have gone (write_gate.rs). While `cede` is
+    /// [`Cede::Once`], an ingest that queued at the pool meanwhile is let in first, and
+    /// `cede` becomes [`Cede::Never`].
+    async fn background_writer(&self, cede: &mut Cede) -> Result<PoolConnection<Sqlite>> {
         self.gate.background().await;
         let conn = self.write.acquire().await?;
-        if cede == Cede::Never || !self.gate.urgent_waiting() {
-            return Ok((conn, false));
+        if *cede == Cede::Never || !self.gate.urgent_waiting() {
+            return Ok(conn);
         }
+        *cede = Cede::Never;
         drop(conn);
         self.gate.background().await;
-        Ok((self.write.acquire().await?, true))
+        Ok(self.write.acquire().await?)
     }
 
     /// The write connection's pool (the store copy reads and writes through it).
@@ -197,13 +197,6 @@ fn restrict(path: &std::path::Path) -> Result<()> {
 
 fn io_error(path: &std::path::Path, e: std::io::Error) -> crate::error::EngineError {
     crate::error::EngineError::Config(format!("database file {}: {e}", path.display()))
-}
-
-/// Whether a background writer lets an ingest that queued at the pool go first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Cede {
-    Once,
-    Never,
 }
 
 /// One process per database file: the defaults (no other instances, limits in memory).

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use sqlx::{Connection, Row};
 
 use super::fanout_write::{insert_delivery, link, write_events};
-use super::write_gate::{CLAIM_PIECE, PIECE};
-use super::{batch, health, Cede, SqliteStore};
+use super::write_gate::{Cede, CLAIM_PIECE, PIECE};
+use super::{batch, health, SqliteStore};
 use crate::error::{EngineError, Result};
 use crate::records::{AttemptRecord, BirthLease, Claimed, DeliveryUpdate, NewDelivery, NewEvent};
 use crate::rules::filter::subscribes;
@@ -144,10 +144,7 @@ impl QueueStore for SqliteStore {
             let mut cede = Cede::Once;
             loop {
                 let want = (c.limit as usize - rows.len()).min(CLAIM_PIECE);
-                let (mut conn, ceded) = self.background_writer(cede).await?;
-                if ceded {
-                    cede = Cede::Never;
-                }
+                let mut conn = self.background_writer(&mut cede).await?;
                 let piece = sqlx::query(&sql)
                     .bind(c.token)
                     .bind(c.now + c.lease_ms)
@@ -167,7 +164,7 @@ impl QueueStore for SqliteStore {
             // `deliveries_webhook_due`), then each one's oldest due: a skipped backlog is
             // never walked through. One statement: pieces could take more than
             // `per_webhook` of one webhook between them.
-            let (mut conn, _) = self.background_writer(Cede::Once).await?;
+            let mut conn = self.background_writer(&mut Cede::Once).await?;
             let sql = format!(
                 "{set}WHERE rowid IN (WITH RECURSIVE hooks(id) AS ( \
                    SELECT MIN(webhook_id) FROM deliveries WHERE due_at IS NOT NULL \
@@ -232,10 +229,7 @@ impl QueueStore for SqliteStore {
             let mut rest = updates;
             let mut cede = Cede::Once;
             while !rest.is_empty() {
-                let (mut conn, ceded) = self.background_writer(cede).await?;
-                if ceded {
-                    cede = Cede::Never;
-                }
+                let mut conn = self.background_writer(&mut cede).await?;
                 let mut tx = conn.begin().await?;
                 let mut applied = HashSet::new();
                 let mut done = 0;
@@ -260,7 +254,7 @@ impl QueueStore for SqliteStore {
             }
             return Ok(disabled);
         }
-        let (mut conn, _) = self.background_writer(Cede::Once).await?;
+        let mut conn = self.background_writer(&mut Cede::Once).await?;
         let mut tx = conn.begin().await?;
         let mut disabled = vec![];
         for u in updates {
@@ -397,7 +391,7 @@ impl QueueStore for SqliteStore {
     }
 
     async fn release_deliveries(&self, token: &str, ids: &[String], now: i64) -> Result<u64> {
-        let (mut conn, _) = self.background_writer(Cede::Once).await?;
+        let mut conn = self.background_writer(&mut Cede::Once).await?;
         Ok(sqlx::query(
             "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, \
              due_at = ?, lease_token = NULL, updated_at = ? WHERE status = 'delivering' AND lease_token = ? \

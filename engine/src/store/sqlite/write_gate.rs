@@ -23,6 +23,13 @@ pub(super) const PIECE: usize = 16;
 /// How many deliveries one claim statement leases before the next look at the gate.
 pub(super) const CLAIM_PIECE: usize = 16;
 
+/// Whether a background writer still gives way to an ingest once more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Cede {
+    Once,
+    Never,
+}
+
 #[derive(Debug, Default)]
 pub(super) struct WriteGate {
     /// Tickets ever taken.

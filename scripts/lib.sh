@@ -23,6 +23,23 @@ target_dir() {
   fi
 }
 
+# `--test <name>` for every integration test of workspace package $1 but those named in
+# $2.., from cargo metadata. Steps that run one package's tests again (against PostgreSQL)
+# select them this way with `--workspace`, so they reuse the build of `cargo test
+# --workspace`: `-p <package>` would resolve narrower features and compile it all again.
+test_args() {
+  cargo metadata --format-version 1 --no-deps | python3 -c '
+import json, sys
+package, leave_out = sys.argv[1], set(sys.argv[2:])
+meta = json.load(sys.stdin)
+names = [t["name"] for p in meta["packages"] if p["name"] == package
+         for t in p["targets"] if "test" in t["kind"] and t["name"] not in leave_out]
+if not names:
+    sys.exit("test_args: no integration tests in package " + package)
+print(" ".join("--test " + n for n in sorted(names)))
+' "$@"
+}
+
 lock_version() { # the version of crate $1 in Cargo.lock
   awk -v n="$1" '$0 == "name = \"" n "\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
 }

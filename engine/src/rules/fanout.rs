@@ -47,6 +47,16 @@ pub struct Routes {
     pub failures: Vec<(usize, String)>,
 }
 
+/// The tenants whose webhooks `events` can go to, each once: an event routes within its
+/// own tenant only, so ingest reads just these tenants' webhooks, whatever the others
+/// have.
+pub fn tenants_of<'a>(events: impl IntoIterator<Item = &'a NewEvent>) -> Vec<&'a str> {
+    let mut tenants: Vec<&str> = events.into_iter().map(|e| e.tenant.as_str()).collect();
+    tenants.sort_unstable();
+    tenants.dedup();
+    tenants
+}
+
 /// Routes `e` over `subs`: its tenant's subscriptions only, type and filters first, then
 /// the condition, evaluated in `env` on the event's variables (converted once, and only
 /// when a condition needs them).
@@ -178,6 +188,33 @@ mod tests {
             vec![2, 4]
         );
         assert!(r.failures[0].1.contains("missing"), "{:?}", r.failures);
+    }
+
+    #[test]
+    fn tenants_of_names_each_events_tenant_once_in_order() {
+        let of = |tenants: &[&str]| -> Vec<String> {
+            let events: Vec<NewEvent> = tenants
+                .iter()
+                .map(|t| NewEvent {
+                    tenant: t.to_string(),
+                    ..event("run.completed", None, None)
+                })
+                .collect();
+            tenants_of(&events)
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        };
+        // (the events' tenants, the tenants whose webhooks ingest reads)
+        let cases: [(&[&str], &[&str]); 4] = [
+            (&[], &[]),
+            (&["acme"], &["acme"]),
+            (&["globex", "acme", "globex"], &["acme", "globex"]),
+            (&["default", "default"], &["default"]),
+        ];
+        for (events, want) in cases {
+            assert_eq!(of(events), want, "events of {events:?}");
+        }
     }
 
     #[test]

@@ -260,7 +260,8 @@ impl PgStore {
         lease: Option<BirthLease<'_>>,
     ) -> Result<Written> {
         let mut conn = self.pool.acquire().await?;
-        let hooks = PgStore::active_webhooks(&mut conn).await?;
+        let tenants = fanout::tenants_of(events.iter().map(|(e, _)| *e));
+        let hooks = PgStore::active_webhooks(&mut conn, &tenants).await?;
         let batching = hooks.iter().any(|w| {
             w.format.batches() && w.batch.max_events > 1 // may route to a batch
         });

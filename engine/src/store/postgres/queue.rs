@@ -10,6 +10,7 @@ use sqlx::Row;
 use super::{PgStore, WORK_CHANNEL};
 use crate::error::{EngineError, Result};
 use crate::records::{BirthLease, Claimed, DeliveryUpdate, NewDelivery, NewEvent};
+use crate::rules::fanout::tenants_of;
 use crate::store::{
     Claim, GroupIngested, IngestOutcome, LogStore, QueueStats, QueueStore, ResendStart,
 };
@@ -60,7 +61,8 @@ impl QueueStore for PgStore {
                 replayed: true,
             });
         }
-        let hooks = PgStore::active_webhooks(&mut tx).await?;
+        let tenants = tenants_of(rows.iter().map(|(e, _)| *e));
+        let hooks = PgStore::active_webhooks(&mut tx, &tenants).await?;
         let written =
             super::ingest::write_events(&mut tx, &self.conditions, &hooks, &rows, None).await?;
         sqlx::query(

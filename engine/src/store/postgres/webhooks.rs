@@ -55,14 +55,18 @@ fn rows_to_webhooks(rows: Vec<WebhookRow>) -> Result<Vec<StoredWebhook>> {
 }
 
 impl PgStore {
-    /// Active webhooks, on the caller's connection (what fan-out routes to, and what
-    /// handed-off deliveries are attempted with, shared by all of them). In id order, so
+    /// The active webhooks of `tenants`, on the caller's connection (what fan-out routes
+    /// those tenants' events to, and what handed-off deliveries are attempted with,
+    /// shared by all of them); other tenants' webhooks are never read. In id order, so
     /// transactions that touch several lock them in the same order.
     pub(super) async fn active_webhooks(
         conn: &mut sqlx::PgConnection,
+        tenants: &[&str],
     ) -> Result<Vec<Arc<StoredWebhook>>> {
-        let sql = format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE active ORDER BY id");
-        let rows: Vec<WebhookRow> = sqlx::query_as(&sql).fetch_all(conn).await?;
+        let sql = format!(
+            "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE tenant = ANY($1) AND active ORDER BY id"
+        );
+        let rows: Vec<WebhookRow> = sqlx::query_as(&sql).bind(tenants).fetch_all(conn).await?;
         Ok(rows_to_webhooks(rows)?.into_iter().map(Arc::new).collect())
     }
 }

@@ -11,6 +11,7 @@ use super::write_gate::{Cede, CLAIM_PIECE, PIECE};
 use super::{batch, health, SqliteStore};
 use crate::error::{EngineError, Result};
 use crate::records::{AttemptRecord, BirthLease, Claimed, DeliveryUpdate, NewDelivery, NewEvent};
+use crate::rules::fanout::tenants_of;
 use crate::rules::filter::subscribes;
 use crate::store::{
     Claim, GroupIngested, IngestOutcome, LogStore, QueueStats, QueueStore, ResendStart,
@@ -47,7 +48,7 @@ impl QueueStore for SqliteStore {
                 });
             }
         }
-        let hooks = SqliteStore::active_webhooks(&mut tx).await?;
+        let hooks = SqliteStore::active_webhooks(&mut tx, &tenants_of(events)).await?;
         let rows: Vec<(&NewEvent, i64)> = events.iter().map(|e| (e, now)).collect();
         let (answer, _) = write_events(&mut tx, &self.conditions, &hooks, &rows, None).await?;
         if let Some(key) = idempotency_key {
@@ -76,11 +77,12 @@ impl QueueStore for SqliteStore {
     ) -> Result<GroupIngested> {
         let _first = self.gate.urgent();
         let mut tx = self.write.begin().await?;
-        let hooks = SqliteStore::active_webhooks(&mut tx).await?;
         let rows: Vec<(&NewEvent, i64)> = requests
             .iter()
             .flat_map(|(events, now)| events.iter().map(move |e| (e, *now)))
             .collect();
+        let tenants = tenants_of(rows.iter().map(|(e, _)| *e));
+        let hooks = SqliteStore::active_webhooks(&mut tx, &tenants).await?;
         let (answers, leased) =
             write_events(&mut tx, &self.conditions, &hooks, &rows, lease).await?;
         tx.commit().await?;

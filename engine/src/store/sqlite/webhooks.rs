@@ -39,13 +39,18 @@ fn bind_editable<'q>(q: Query<'q>, w: &'q StoredWebhook) -> Query<'q> {
 }
 
 impl SqliteStore {
-    /// Active webhooks, inside the caller's transaction (what fan-out routes to, and what
-    /// handed-off deliveries are attempted with, shared by all of them).
+    /// The active webhooks of `tenants`, inside the caller's transaction (what fan-out
+    /// routes those tenants' events to, and what handed-off deliveries are attempted
+    /// with, shared by all of them). Other tenants' webhooks are never read.
     pub(super) async fn active_webhooks(
         conn: &mut sqlx::SqliteConnection,
+        tenants: &[&str],
     ) -> Result<Vec<std::sync::Arc<StoredWebhook>>> {
-        let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE active = 1");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM webhooks WHERE tenant IN (SELECT value FROM json_each(?)) AND active = 1"
+        );
         sqlx::query_as::<_, WebhookRow>(&sql)
+            .bind(serde_json::to_string(tenants)?)
             .fetch_all(conn)
             .await?
             .into_iter()

@@ -328,6 +328,49 @@ async fn a_batch_recorded_again_applies_once_and_logs_each_attempt_once() {
     }
 }
 
+/// Batches of every kind of size (one statement of exactly that many rows up to a piece,
+/// pieces and chunks beyond), some outcomes with no attempt to log: each applies, and
+/// exactly the attempts there were are logged.
+#[tokio::test]
+async fn batches_of_any_size_apply_every_outcome_and_log_exactly_their_attempts() {
+    let h = Harness::new().await;
+    let s = &h.store;
+    let now = h.now();
+    s.insert_webhook(&webhook("wh_1", now)).await.unwrap();
+    // (outcomes in the batch, every how many has no attempt: 0 for none)
+    let cases = [(1, 0), (3, 2), (11, 3), (16, 0), (17, 5), (40, 4), (64, 1)];
+    for (n, every) in cases {
+        let events: Vec<NewEvent> = (0..n)
+            .map(|i| new_event(&format!("evt_{n}_{i}"), "run.completed", now))
+            .collect();
+        s.ingest(&events, now, None, 0).await.unwrap();
+        let claimed = s.claim_due(now, 100, 60_000, "lease-n").await.unwrap();
+        assert_eq!(claimed.len(), n, "case {n}");
+        let batch: Vec<DeliveryUpdate> = claimed
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut u = outcome(&c.id, "wh_1", Some("lease-n"), Next::Succeeded, now + 1);
+                if every > 0 && i % every == 0 {
+                    u.attempt = None;
+                }
+                u
+            })
+            .collect();
+        s.record(&batch).await.unwrap();
+        for u in &batch {
+            let id = &u.delivery_id;
+            assert_eq!(
+                status(&**s, id).await,
+                DeliveryStatus::Succeeded,
+                "case {n}: {id}"
+            );
+            let logged = s.attempts_of(id).await.unwrap().len();
+            assert_eq!(logged, usize::from(u.attempt.is_some()), "case {n}: {id}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn resends_and_requeues_start_from_the_right_state() {
     let h = Harness::new().await;

@@ -115,6 +115,12 @@ fn one_chunk(n: usize) -> bool {
     SIZES.contains(&n)
 }
 
+/// Up to this many outcomes go in one statement of exactly that many rows: a piece of a
+/// recorded batch (write_gate.rs) is one round trip whatever its size, so it holds the
+/// write connection (ingest's way in) as briefly as it can. At most this many shapes of
+/// the statement are prepared and cached.
+pub(super) const ONE_TRIP: usize = 16;
+
 /// Inserts events (each with its ingest time) and single-event deliveries — due at once,
 /// or born leased (`delivering`, due again when the lease ends) — with their links.
 /// When each fits one chunk (a small request: the latency-sensitive case) it is all one
@@ -232,20 +238,19 @@ fn bind_update<'q>(mut q: Query<'q>, chunk: &'q [DeliveryUpdate]) -> Query<'q> {
 
 /// Applies the deliveries' new states (only while the lease is still held, when one is
 /// given) and logs their attempts (whether or not the lease was still held: the attempt
-/// happened); returns the ids the states applied to. Ids must be distinct. When each
-/// fits one chunk it is all one round trip.
+/// happened); returns the ids the states applied to. Ids must be distinct. Up to
+/// [`ONE_TRIP`] of each, it is all one round trip.
 pub(super) async fn update_and_log(
     conn: &mut SqliteConnection,
     updates: &[DeliveryUpdate],
     attempts: &[&AttemptRecord],
 ) -> Result<HashSet<String>> {
     let mut applied = HashSet::with_capacity(updates.len());
-    if one_chunk(updates.len()) && one_chunk(attempts.len()) {
-        let sql = format!(
-            "{}; {}",
-            update_sql(updates.len()),
-            attempts_sql(attempts.len())
-        );
+    if (1..=ONE_TRIP).contains(&updates.len()) && attempts.len() <= ONE_TRIP {
+        let mut sql = update_sql(updates.len());
+        if !attempts.is_empty() {
+            sql = format!("{sql}; {}", attempts_sql(attempts.len()));
+        }
         let q = bind_attempts(bind_update(sqlx::query(&sql), updates), attempts);
         for row in q.fetch_all(&mut *conn).await? {
             applied.insert(row.get::<String, _>(0));

@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::Notify;
 
-/// How many outcomes are recorded between looks at the gate.
-pub(super) const PIECE: usize = 16;
+/// How many outcomes are recorded between looks at the gate: one round trip each.
+pub(super) const PIECE: usize = super::batch::ONE_TRIP;
 /// How many deliveries one claim statement leases before the next look at the gate.
 pub(super) const CLAIM_PIECE: usize = 16;
 

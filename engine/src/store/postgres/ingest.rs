@@ -260,8 +260,7 @@ impl PgStore {
         lease: Option<BirthLease<'_>>,
     ) -> Result<Written> {
         let mut conn = self.pool.acquire().await?;
-        let tenants = fanout::tenants_of(events.iter().map(|(e, _)| *e));
-        let hooks = PgStore::active_webhooks(&mut conn, &tenants).await?;
+        let hooks = PgStore::active_webhooks(&mut conn, events).await?;
         let batching = hooks.iter().any(|w| {
             w.format.batches() && w.batch.max_events > 1 // may route to a batch
         });

@@ -10,7 +10,6 @@ use sqlx::Row;
 use super::{PgStore, WORK_CHANNEL};
 use crate::error::{EngineError, Result};
 use crate::records::{BirthLease, Claimed, DeliveryUpdate, NewDelivery, NewEvent};
-use crate::rules::fanout::tenants_of;
 use crate::store::{
     Claim, GroupIngested, IngestOutcome, LogStore, QueueStats, QueueStore, ResendStart,
 };
@@ -61,8 +60,7 @@ impl QueueStore for PgStore {
                 replayed: true,
             });
         }
-        let tenants = tenants_of(rows.iter().map(|(e, _)| *e));
-        let hooks = PgStore::active_webhooks(&mut tx, &tenants).await?;
+        let hooks = PgStore::active_webhooks(&mut tx, &rows).await?;
         let written =
             super::ingest::write_events(&mut tx, &self.conditions, &hooks, &rows, None).await?;
         sqlx::query(

@@ -6,7 +6,8 @@ use async_trait::async_trait;
 
 use super::PgStore;
 use crate::error::Result;
-use crate::records::StoredWebhook;
+use crate::records::{NewEvent, StoredWebhook};
+use crate::rules::fanout;
 use crate::store::rows::{
     decode_cursor, encode_cursor, json, WebhookRow, EDITABLE, WEBHOOK_COLUMNS,
 };
@@ -55,18 +56,19 @@ fn rows_to_webhooks(rows: Vec<WebhookRow>) -> Result<Vec<StoredWebhook>> {
 }
 
 impl PgStore {
-    /// The active webhooks of `tenants`, on the caller's connection (what fan-out routes
-    /// those tenants' events to, and what handed-off deliveries are attempted with,
-    /// shared by all of them); other tenants' webhooks are never read. In id order, so
+    /// The active webhooks of the tenants of `events`, on the caller's connection (what
+    /// fan-out routes them to, and what handed-off deliveries are attempted with, shared
+    /// by all of them); other tenants' webhooks are never read. In id order, so
     /// transactions that touch several lock them in the same order.
     pub(super) async fn active_webhooks(
         conn: &mut sqlx::PgConnection,
-        tenants: &[&str],
+        events: &[(&NewEvent, i64)],
     ) -> Result<Vec<Arc<StoredWebhook>>> {
+        let tenants = fanout::tenants_of(events.iter().map(|(e, _)| *e));
         let sql = format!(
             "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE tenant = ANY($1) AND active ORDER BY id"
         );
-        let rows: Vec<WebhookRow> = sqlx::query_as(&sql).bind(tenants).fetch_all(conn).await?;
+        let rows: Vec<WebhookRow> = sqlx::query_as(&sql).bind(&tenants).fetch_all(conn).await?;
         Ok(rows_to_webhooks(rows)?.into_iter().map(Arc::new).collect())
     }
 }

@@ -236,38 +236,26 @@ fn bind_update<'q>(mut q: Query<'q>, chunk: &'q [DeliveryUpdate]) -> Query<'q> {
     q
 }
 
-/// Applies the deliveries' new states (only while the lease is still held, when one is
-/// given) and logs their attempts (whether or not the lease was still held: the attempt
-/// happened); returns the ids the states applied to. Ids must be distinct. Up to
-/// [`ONE_TRIP`] of each, it is all one round trip.
+/// Applies a piece of outcomes (distinct ids, at most [`ONE_TRIP`]): their deliveries'
+/// new states, only while the lease is still held when one is given, and their attempts,
+/// logged whether or not it was (the attempt happened). One round trip; returns the ids
+/// the states applied to.
 pub(super) async fn update_and_log(
     conn: &mut SqliteConnection,
-    updates: &[DeliveryUpdate],
-    attempts: &[&AttemptRecord],
+    piece: &[DeliveryUpdate],
 ) -> Result<HashSet<String>> {
-    let mut applied = HashSet::with_capacity(updates.len());
-    if (1..=ONE_TRIP).contains(&updates.len()) && attempts.len() <= ONE_TRIP {
-        let mut sql = update_sql(updates.len());
-        if !attempts.is_empty() {
-            sql = format!("{sql}; {}", attempts_sql(attempts.len()));
-        }
-        let q = bind_attempts(bind_update(sqlx::query(&sql), updates), attempts);
-        for row in q.fetch_all(&mut *conn).await? {
-            applied.insert(row.get::<String, _>(0));
-        }
-        return Ok(applied);
+    debug_assert!(piece.len() <= ONE_TRIP, "a piece of {}", piece.len());
+    if piece.is_empty() {
+        return Ok(HashSet::new());
     }
-    for chunk in chunks(updates) {
-        let sql = update_sql(chunk.len());
-        for row in bind_update(sqlx::query(&sql), chunk)
-            .fetch_all(&mut *conn)
-            .await?
-        {
-            applied.insert(row.get::<String, _>(0));
-        }
+    let attempts: Vec<&AttemptRecord> = piece.iter().filter_map(|u| u.attempt.as_ref()).collect();
+    let mut sql = update_sql(piece.len());
+    if !attempts.is_empty() {
+        sql = format!("{sql}; {}", attempts_sql(attempts.len()));
     }
-    insert_attempts(conn, attempts).await?;
-    Ok(applied)
+    let q = bind_attempts(bind_update(sqlx::query(&sql), piece), &attempts);
+    let rows = q.fetch_all(&mut *conn).await?;
+    Ok(rows.iter().map(|row| row.get::<String, _>(0)).collect())
 }
 
 #[cfg(test)]

@@ -10,8 +10,7 @@ use super::fanout_write::{insert_delivery, link, write_events};
 use super::write_gate::{Cede, CLAIM_PIECE, PIECE};
 use super::{batch, health, SqliteStore};
 use crate::error::{EngineError, Result};
-use crate::records::{AttemptRecord, BirthLease, Claimed, DeliveryUpdate, NewDelivery, NewEvent};
-use crate::rules::fanout::tenants_of;
+use crate::records::{BirthLease, Claimed, DeliveryUpdate, NewDelivery, NewEvent};
 use crate::rules::filter::subscribes;
 use crate::store::{
     Claim, GroupIngested, IngestOutcome, LogStore, QueueStats, QueueStore, ResendStart,
@@ -48,8 +47,8 @@ impl QueueStore for SqliteStore {
                 });
             }
         }
-        let hooks = SqliteStore::active_webhooks(&mut tx, &tenants_of(events)).await?;
         let rows: Vec<(&NewEvent, i64)> = events.iter().map(|e| (e, now)).collect();
+        let hooks = SqliteStore::active_webhooks(&mut tx, &rows).await?;
         let (answer, _) = write_events(&mut tx, &self.conditions, &hooks, &rows, None).await?;
         if let Some(key) = idempotency_key {
             sqlx::query("INSERT OR REPLACE INTO idempotency_keys (key, response, created_at) VALUES (?, ?, ?)")
@@ -81,8 +80,7 @@ impl QueueStore for SqliteStore {
             .iter()
             .flat_map(|(events, now)| events.iter().map(move |e| (e, *now)))
             .collect();
-        let tenants = tenants_of(rows.iter().map(|(e, _)| *e));
-        let hooks = SqliteStore::active_webhooks(&mut tx, &tenants).await?;
+        let hooks = SqliteStore::active_webhooks(&mut tx, &rows).await?;
         let (answers, leased) =
             write_events(&mut tx, &self.conditions, &hooks, &rows, lease).await?;
         tx.commit().await?;
@@ -236,9 +234,7 @@ impl QueueStore for SqliteStore {
                 let mut applied = HashSet::new();
                 let mut done = 0;
                 for piece in rest.chunks(PIECE) {
-                    let attempts: Vec<&AttemptRecord> =
-                        piece.iter().filter_map(|u| u.attempt.as_ref()).collect();
-                    applied.extend(batch::update_and_log(&mut tx, piece, &attempts).await?);
+                    applied.extend(batch::update_and_log(&mut tx, piece).await?);
                     done += piece.len();
                     if cede == Cede::Once && self.gate.urgent_waiting() {
                         cede = Cede::Never;

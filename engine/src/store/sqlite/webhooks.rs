@@ -2,7 +2,8 @@
 //! fan-out reads. Secrets and protected header values arrive here already sealed.
 use super::SqliteStore;
 use crate::error::Result;
-use crate::records::StoredWebhook;
+use crate::records::{NewEvent, StoredWebhook};
+use crate::rules::fanout;
 use crate::store::rows::{
     decode_cursor, encode_cursor, json, WebhookRow, EDITABLE, WEBHOOK_COLUMNS as COLUMNS,
 };
@@ -39,18 +40,19 @@ fn bind_editable<'q>(q: Query<'q>, w: &'q StoredWebhook) -> Query<'q> {
 }
 
 impl SqliteStore {
-    /// The active webhooks of `tenants`, inside the caller's transaction (what fan-out
-    /// routes those tenants' events to, and what handed-off deliveries are attempted
-    /// with, shared by all of them). Other tenants' webhooks are never read.
+    /// The active webhooks of the tenants of `events`, inside the caller's transaction
+    /// (what fan-out routes them to, and what handed-off deliveries are attempted with,
+    /// shared by all of them). Other tenants' webhooks are never read.
     pub(super) async fn active_webhooks(
         conn: &mut sqlx::SqliteConnection,
-        tenants: &[&str],
+        events: &[(&NewEvent, i64)],
     ) -> Result<Vec<std::sync::Arc<StoredWebhook>>> {
+        let tenants = fanout::tenants_of(events.iter().map(|(e, _)| *e));
         let sql = format!(
             "SELECT {COLUMNS} FROM webhooks WHERE tenant IN (SELECT value FROM json_each(?)) AND active = 1"
         );
         sqlx::query_as::<_, WebhookRow>(&sql)
-            .bind(serde_json::to_string(tenants)?)
+            .bind(serde_json::to_string(&tenants)?)
             .fetch_all(conn)
             .await?
             .into_iter()

@@ -166,6 +166,7 @@ async fn run(a: Args, scale: Scale) -> i32 {
     };
     let mut ctx = Ctx {
         herald_bin: a.herald.clone(),
+        receiver_bin: a.receiver.clone(),
         store: store.clone(),
         receiver,
         scale,

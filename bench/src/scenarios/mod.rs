@@ -32,6 +32,8 @@ pub use raw::raw;
 
 pub struct Ctx {
     pub herald_bin: PathBuf,
+    /// The receiver binary, for scenarios that need a receiver of their own.
+    pub receiver_bin: PathBuf,
     pub store: StoreChoice,
     pub receiver: Receiver,
     pub scale: Scale,
